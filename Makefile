@@ -1,0 +1,31 @@
+# handsetd: build, test, demo. Every target installs what it needs first.
+GO      ?= go
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps build demo test check bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(GO) build -o bin/handsetd ./cmd/handsetd
+
+# The main job with no hardware: a private bus, the built-in test host
+# playing a call, and the daemon on a simulated handset.
+demo: build
+	scripts/demo.sh
+
+# Every test tier: vet, staticcheck, unit tests with -race (private
+# dbus-daemon), the umockdev tier, real PortAudio on jackd's dummy backend,
+# end-to-end tests of the binary, and a bounded run of every fuzzer.
+test: deps
+	scripts/test.sh
+
+bench: deps
+	scripts/bench.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,184 @@
+package devices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Handset is one plugged-in phone, whatever its protocol. Every driver
+// (generic HID Telephony, CM109, Yealink P1K) implements it; the rest of the
+// daemon knows handsets only through it.
+type Handset interface {
+	// Info describes the device; it does not change while the handset is open.
+	Info() Info
+
+	// Run reads the device and calls emit for every user event, in order,
+	// until ctx ends (it then returns ctx.Err()) or the device fails (it
+	// returns an error wrapping ErrGone when the device was unplugged). emit
+	// is called from Run's goroutine and must not block for long.
+	//
+	// A key that is down when Run returns is released first: every
+	// KeyDown is followed by exactly one KeyUp.
+	Run(ctx context.Context, emit func(Event)) error
+
+	// Indicators lists the indicators the device has.
+	Indicators() []Indicator
+
+	// SetIndicator switches one indicator. Setting one never disturbs
+	// another (drivers keep a shadow of shared output reports). Setting an
+	// indicator the device does not have returns an error wrapping
+	// ErrUnsupported. Ring includes any cadence the hardware needs (a CM109
+	// buzzer is toggled by the driver until Ring is set off).
+	SetIndicator(ind Indicator, on bool) error
+
+	// SetDisplay shows text (a caller's number) on devices with a display;
+	// others return an error wrapping ErrUnsupported. Empty text clears it.
+	SetDisplay(text string) error
+
+	// Close switches every indicator off (buzzers included) and releases
+	// the device. It is safe to call more than once and after Run returned.
+	Close() error
+}
+
+// Info identifies an open handset.
+type Info struct {
+	// Name is the product name shown to the host (NAME <Name> (handsetd)).
+	Name string `json:"name"`
+	// Model is the model database id, or "" for a generic Telephony device
+	// that is not in the database.
+	Model     string `json:"model,omitempty"`
+	Driver    string `json:"driver"`
+	VendorID  uint16 `json:"vendor_id"`
+	ProductID uint16 `json:"product_id"`
+	Serial    string `json:"serial,omitempty"`
+	// Path is what the driver opened: /dev/hidrawN or a usbfs node.
+	Path string `json:"path"`
+	// SysfsPath identifies the physical device across re-plugs and reused
+	// /dev names; hotplug remove events are matched against it.
+	SysfsPath string `json:"sysfs_path,omitempty"`
+}
+
+func (i Info) String() string {
+	return fmt.Sprintf("%s [%04x:%04x] %s", i.Name, i.VendorID, i.ProductID, i.Path)
+}
+
+// Sentinel errors callers branch on.
+var (
+	// ErrGone means the device was unplugged or stopped answering.
+	ErrGone = errors.New("devices: device gone")
+	// ErrUnsupported means the device lacks the indicator or display.
+	ErrUnsupported = errors.New("devices: not supported by this device")
+)
+
+// EventKind says what the user did.
+type EventKind uint8
+
+const (
+	// HookOff: the handset was lifted (or a headset's call button asked to
+	// go off hook).
+	HookOff EventKind = iota + 1
+	// HookOn: the handset was put down.
+	HookOn
+	// KeyDown and KeyUp carry Event.Key and Event.Button.
+	KeyDown
+	KeyUp
+	// MuteToggle: a relative mute control asked to toggle mute.
+	MuteToggle
+	// MuteOn and MuteOff: an absolute mute control reported its state.
+	MuteOn
+	MuteOff
+)
+
+var eventKindNames = [...]string{"", "hook-off", "hook-on", "key-down", "key-up", "mute-toggle", "mute-on", "mute-off"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventKindNames) && k != 0 {
+		return eventKindNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Button says which control a key event came from, independently of the
+// phone-API key name the model's key map gives it.
+type Button uint8
+
+const (
+	ButtonKey          Button = iota + 1 // keypad: 0-9, *, #, letters
+	ButtonAnswer                         // answer / call / green / pickup
+	ButtonDrop                           // drop / hang up / reject / red
+	ButtonFlash                          // flash (R)
+	ButtonRedial                         // redial
+	ButtonVolumeUp                       // volume up
+	ButtonVolumeDown                     // volume down
+	ButtonProgrammable                   // programmable or brand key
+	ButtonOther                          // any other key the key map names
+)
+
+var buttonNames = [...]string{"", "key", "answer", "drop", "flash", "redial", "volume-up", "volume-down", "programmable", "other"}
+
+func (b Button) String() string {
+	if int(b) < len(buttonNames) && b != 0 {
+		return buttonNames[b]
+	}
+	return fmt.Sprintf("Button(%d)", uint8(b))
+}
+
+// Event is one user action on a handset.
+type Event struct {
+	Kind EventKind
+	// Key is the phone-API key name for KeyDown/KeyUp: "0"-"9", "A"-"Z",
+	// "#", "*", "+", "UP", "DOWN", "YES", "NO", "SKYPE" (docs/phone-api.md).
+	Key    string
+	Button Button
+}
+
+func (e Event) String() string {
+	if e.Kind == KeyDown || e.Kind == KeyUp {
+		return fmt.Sprintf("%s %s (%s)", e.Kind, e.Key, e.Button)
+	}
+	return e.Kind.String()
+}
+
+// Indicator is something the daemon shows on the handset.
+type Indicator uint8
+
+const (
+	// Ring: the incoming-call indicator (LED Ring, a ring LED pattern).
+	Ring Indicator = iota + 1
+	// Ringer: the audible ringer or buzzer, with the driver's cadence.
+	Ringer
+	OffHook
+	Mute
+	Hold
+	Microphone
+	OnLine
+)
+
+var indicatorNames = [...]string{"", "ring", "ringer", "off-hook", "mute", "hold", "microphone", "on-line"}
+
+func (i Indicator) String() string {
+	if int(i) < len(indicatorNames) && i != 0 {
+		return indicatorNames[i]
+	}
+	return fmt.Sprintf("Indicator(%d)", uint8(i))
+}
+
+// ParseIndicator is the inverse of Indicator.String.
+func ParseIndicator(s string) (Indicator, error) {
+	for i, n := range indicatorNames {
+		if i != 0 && n == s {
+			return Indicator(i), nil
+		}
+	}
+	return 0, fmt.Errorf("devices: unknown indicator %q", s)
+}
+
+// ValidKeyName reports whether k is a phone-API key name.
+func ValidKeyName(k string) bool {
+	switch k {
+	case "#", "*", "+", "UP", "DOWN", "YES", "NO", "SKYPE":
+		return true
+	}
+	return len(k) == 1 && (k[0] >= '0' && k[0] <= '9' || k[0] >= 'A' && k[0] <= 'Z')
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test tier. A tier that cannot run fails the run: nothing is
+# skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:$(go env GOPATH)/bin:/usr/local/go/bin
+FUZZTIME=${FUZZTIME:-20s}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# Packages holding test files behind a build tag.
+tagged_pkgs() {
+  grep -rl --include='*.go' "^//go:build.*\b$1\b" . | xargs -r -n1 dirname | sort -u | sed 's|^\./|handsetd/|;s|^\.$|handsetd|'
+}
+
+step "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [[ -n $bad ]]; then echo "not gofmt-ed:"; echo "$bad"; exit 1; fi
+
+step "go vet"
+go vet ./...
+go vet -tags 'umockdev jack' ./...
+
+step "staticcheck"
+staticcheck ./...
+staticcheck -tags 'umockdev jack' ./...
+
+step "unit tests (-race)"
+go test -race -count=1 ./...
+
+step "umockdev tier"
+mapfile -t upkgs < <(tagged_pkgs umockdev)
+((${#upkgs[@]})) || { echo "no umockdev tests found"; exit 1; }
+command -v umockdev-wrapper >/dev/null || { echo "umockdev-wrapper missing"; exit 1; }
+go test -count=1 -tags umockdev -exec umockdev-wrapper "${upkgs[@]}"
+
+step "PortAudio on jackd (dummy backend)"
+mapfile -t jpkgs < <(tagged_pkgs jack)
+if ((${#jpkgs[@]})); then
+  scripts/with-jack.sh go test -count=1 -tags jack "${jpkgs[@]}"
+else
+  echo "no jack-tagged tests yet"; [[ ${CI:-} == true ]] && [[ -d audio/bridge ]] && exit 1
+fi
+
+step "fuzz (${FUZZTIME} each)"
+while IFS=: read -r file fn; do
+  pkg=./$(dirname "$file")
+  name=$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$fn")
+  echo "--- $pkg $name"
+  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg"
+done < <(git grep -n --no-color '^func Fuzz' -- '*_test.go' | sed -E 's/^([^:]+):[0-9]+:/\1:/')
+
+step "all tiers passed"
