@@ -32,7 +32,7 @@
 // Where the reference is silent or hosts differ, this package decides:
 //
 //   - Lines are UTF-8 and at most [MaxLineLen] bytes. Invalid UTF-8, an
-//     over-long line, an empty line, and a line holding a NUL, CR or LF
+//     over-long line, an empty or blank line, and a line holding a NUL, CR or LF
 //     (other than one trailing "\r\n" or "\n", which is trimmed) are
 //     errors wrapping [ErrMalformed]. No input makes the parsers panic.
 //   - Verbs, objects (CALL, MUTE after GET/SET/ALTER), call property names

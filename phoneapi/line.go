@@ -48,7 +48,7 @@ func clean(line string) (string, error) {
 	if len(line) > MaxLineLen {
 		return "", malformed("line too long: %d bytes, limit %d", len(line), MaxLineLen)
 	}
-	if line == "" {
+	if strings.TrimLeft(line, " ") == "" {
 		return "", malformed("empty line")
 	}
 	if !utf8.ValidString(line) {
