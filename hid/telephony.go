@@ -134,7 +134,7 @@ func TelephonySummary(d *ReportDescriptor) []TelephonyControl {
 			cands = keypads(d)
 		case ProgrammableButton:
 			for _, ref := range d.FindUsage(Input, c.Usage()) {
-				cands = append(cands, TelephonyControl{c, ref, c.Usage()})
+				cands = append(cands, buttonRef(ref))
 			}
 			cands = append(cands, buttonsInTelephony(d)...)
 		default:
@@ -221,4 +221,19 @@ func buttonsInTelephony(d *ReportDescriptor) []TelephonyControl {
 		}
 	}
 	return out
+}
+
+// buttonRef refers to a Programmable Button usage, or, when it is one of
+// the selections of an array that also selects a Button page usage (EPOS:
+// "Usage (Programmable Button), Usage Page (Button), Usage (Button 1),
+// Input (Array,Null State)"), to that button, which is what a press sends.
+func buttonRef(ref FieldRef) TelephonyControl {
+	if f := ref.Field; f.Flags.IsArray() {
+		for i, u := range f.Usages {
+			if u.Page() == PageButton && u.ID() != 0 {
+				return TelephonyControl{ProgrammableButton, FieldRef{f, i}, u}
+			}
+		}
+	}
+	return TelephonyControl{ProgrammableButton, ref, UsageProgrammableButton}
 }
