@@ -1,0 +1,145 @@
+//go:build umockdev
+
+#define _GNU_SOURCE
+
+// The ioctl and write handlers run on umockdev's worker thread and call
+// into Go (handsetIoctl, handsetWrite in handset.go) with the client's
+// memory already copied in; umockdev copies it back on completion.
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <asm/ioctl.h>
+#include "binding.h"
+#include "_cgo_export.h"
+
+static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user) {
+	(void)base;
+	gulong req = umockdev_ioctl_client_get_request(client);
+	size_t size = _IOC_SIZE(req);
+	void *buf = NULL;
+	if (size > 0) {
+		GError *gerr = NULL;
+		UMockdevIoctlData *d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client), 0, size, &gerr);
+		if (d == NULL) {
+			if (gerr)
+				g_error_free(gerr);
+			umockdev_ioctl_client_complete(client, -1, EFAULT);
+			return TRUE;
+		}
+		buf = d->data;
+	}
+	int err = 0;
+	long r = handsetIoctl((uintptr_t)user, (unsigned long)req, buf, (int)size, &err);
+	umockdev_ioctl_client_complete(client, r, err);
+	return TRUE;
+}
+
+static gboolean on_write(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user) {
+	(void)base;
+	UMockdevIoctlData *d = umockdev_ioctl_client_get_arg(client);
+	int err = 0;
+	long r = handsetWrite((uintptr_t)user, d->data, d->data_len, &err);
+	umockdev_ioctl_client_complete(client, r, err);
+	return TRUE;
+}
+
+UMockdevIoctlBase *hs_attach(UMockdevTestbed *tb, const char *devnode, uintptr_t handle, char **err) {
+	UMockdevIoctlBase *h = umockdev_ioctl_base_new();
+	g_signal_connect(h, "handle-ioctl", G_CALLBACK(on_ioctl), (gpointer)handle);
+	g_signal_connect(h, "handle-write", G_CALLBACK(on_write), (gpointer)handle);
+	GError *gerr = NULL;
+	if (!umockdev_testbed_attach_ioctl(tb, devnode, h, &gerr)) {
+		*err = strdup(gerr ? gerr->message : "attach failed");
+		if (gerr)
+			g_error_free(gerr);
+		g_object_unref(h);
+		return NULL;
+	}
+	return h;
+}
+
+char *hs_add_from_string(UMockdevTestbed *tb, const char *s) {
+	GError *gerr = NULL;
+	if (umockdev_testbed_add_from_string(tb, s, &gerr))
+		return NULL;
+	char *msg = strdup(gerr ? gerr->message : "add_from_string failed");
+	if (gerr)
+		g_error_free(gerr);
+	return msg;
+}
+
+// hs_hangup closes the pty master while keeping its descriptor number,
+// which the testbed still owns and closes when it is freed: the client's
+// side then sees POLLHUP and EIO, as on a real unplugged hidraw node.
+int hs_hangup(int master) {
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -errno;
+	int r = dup2(null, master);
+	int e = errno;
+	close(null);
+	return r < 0 ? -e : 0;
+}
+
+// hs_make_raw makes the pty pass report bytes unchanged: no echo, no
+// canonical mode, no CR/NL mapping, no XON/XOFF, no signal characters.
+int hs_make_raw(int master) {
+	struct termios t;
+	if (tcgetattr(master, &t) < 0)
+		return -errno;
+	cfmakeraw(&t);
+	if (tcsetattr(master, TCSANOW, &t) < 0)
+		return -errno;
+	return 0;
+}
+
+// hs_open_slave opens a second descriptor on the node's pty, only to ask
+// how many injected bytes are still unread.
+int hs_open_slave(int master) {
+	char name[128];
+	if (ptsname_r(master, name, sizeof name) != 0)
+		return -errno;
+	int fd = open(name, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+// hs_pending calls the kernel directly: the preload would take the
+// ioctl for one of its simulated nodes and refuse it.
+int hs_pending(int slave) {
+	int n = 0;
+	if (syscall(SYS_ioctl, slave, FIONREAD, &n) < 0)
+		return -errno;
+	return n;
+}
+
+int hs_write_all(int fd, const void *p, int n) {
+	const char *b = p;
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		b += w;
+		n -= w;
+	}
+	return 0;
+}
+
+// hs_preloaded reports whether the preload library is loaded into this
+// process (umockdev_in_mock_environment answers 0 under umockdev-wrapper
+// in 0.17).
+int hs_preloaded(void) {
+	void *h = dlopen("libumockdev-preload.so.0", RTLD_NOW | RTLD_NOLOAD);
+	if (h == NULL)
+		return 0;
+	dlclose(h);
+	return 1;
+}

@@ -1,0 +1,453 @@
+//go:build umockdev
+
+package umockdev
+
+/*
+#include <stdlib.h>
+#include "binding.h"
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// Spec describes a simulated USB HID handset.
+type Spec struct {
+	VendorID, ProductID uint16
+	Manufacturer        string
+	Product             string
+	Serial              string
+	// Release is bcdDevice.
+	Release uint16
+	// Interface is the HID interface's bInterfaceNumber.
+	Interface int
+	// Descriptor is the HID report descriptor.
+	Descriptor []byte
+	// Features holds the feature reports HIDIOCGFEATURE returns, by
+	// report ID (each includes its report ID byte). Feature reports the
+	// host sets are stored here too, as a device would.
+	Features map[byte][]byte
+}
+
+// SpecFromFile reads a report descriptor file named like the project's
+// testdata, "<vid>-<pid>.rdesc" (hex), and returns a Spec for it with
+// placeholder strings.
+func SpecFromFile(path string) (Spec, error) {
+	desc, err := os.ReadFile(path)
+	if err != nil {
+		return Spec{}, fmt.Errorf("umockdev: %w", err)
+	}
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	vs, ps, ok := strings.Cut(base, "-")
+	vid, err1 := strconv.ParseUint(vs, 16, 16)
+	pid, err2 := strconv.ParseUint(ps, 16, 16)
+	if !ok || err1 != nil || err2 != nil {
+		return Spec{}, fmt.Errorf("umockdev: %s: file name is not <vid>-<pid>.rdesc", path)
+	}
+	return Spec{
+		VendorID:     uint16(vid),
+		ProductID:    uint16(pid),
+		Manufacturer: "Simulated",
+		Product:      fmt.Sprintf("Handset %04x:%04x", vid, pid),
+		Serial:       fmt.Sprintf("SIM%04X%04X", vid, pid),
+		Release:      0x0100,
+		Interface:    3,
+		Descriptor:   desc,
+	}, nil
+}
+
+// TransferKind says how a report reached the simulated device.
+type TransferKind uint8
+
+// Transfer kinds.
+const (
+	// OutputWrite: an output report written with write(2) (hid_write).
+	OutputWrite TransferKind = iota + 1
+	// OutputIoctl: an output report sent with HIDIOCSOUTPUT.
+	OutputIoctl
+	// FeatureSet: a feature report sent with HIDIOCSFEATURE.
+	FeatureSet
+)
+
+func (k TransferKind) String() string {
+	switch k {
+	case OutputWrite:
+		return "output-write"
+	case OutputIoctl:
+		return "output-ioctl"
+	case FeatureSet:
+		return "feature-set"
+	}
+	return fmt.Sprintf("TransferKind(%d)", uint8(k))
+}
+
+// Transfer is one report the host sent to the device.
+type Transfer struct {
+	Kind TransferKind
+	Data []byte
+}
+
+func (t Transfer) String() string { return fmt.Sprintf("%s % x", t.Kind, t.Data) }
+
+// Handset is a simulated USB HID handset in a testbed: a usb_device, its
+// usb_interface, the hid device and its hidraw node, as the kernel builds
+// them. The hidraw node is a pty whose other end the Handset holds.
+type Handset struct {
+	tb   *Testbed
+	spec Spec
+	port int
+	id   uintptr
+
+	// DevNode is the hidraw node, /dev/hidrawN.
+	DevNode string
+	// SysfsPath is the hidraw node's sysfs path (/sys/devices/.../hidrawN).
+	SysfsPath string
+	// HIDSysfsPath and USBSysfsPath are its hid and usb_device parents.
+	HIDSysfsPath string
+	USBSysfsPath string
+	// InterfaceSysfsPath is the usb_interface parent.
+	InterfaceSysfsPath string
+	// USBDevNode is the usb_device's usbfs node (/dev/bus/usb/001/NNN).
+	USBDevNode string
+
+	handler *C.UMockdevIoctlBase
+	master  C.int
+	slave   C.int // for FIONREAD: how much injected input is unread
+
+	injectMu sync.Mutex
+
+	mu       sync.Mutex
+	gone     bool
+	features map[byte][]byte
+	log      []Transfer
+	next     int           // index of the next transfer Next returns
+	notify   chan struct{} // closed when a transfer is logged
+}
+
+// registry maps the ids the C handlers carry to handsets, so that a late
+// callback after Close finds nothing instead of a freed object.
+var registry sync.Map // uintptr -> *Handset
+
+var lastID atomic.Uintptr
+
+// AddHandset adds a handset on a new USB port, sending "add" uevents
+// parents first.
+func (t *Testbed) AddHandset(spec Spec) (*Handset, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errClosed
+	}
+	port := t.nextPort
+	t.nextPort++
+	return t.plug(spec, port)
+}
+
+// Replug adds h's device again on the same USB port after Unplug, as the
+// kernel does when the same handset is plugged back in: the usb_device keeps
+// its sysfs path, while the hid device gets a new sequence number (so the
+// hidraw node a new sysfs path) and the hidraw node a new name (umockdev
+// cannot reuse a removed /dev name; the kernel would often reuse it).
+func (t *Testbed) Replug(h *Handset) (*Handset, error) {
+	h.mu.Lock()
+	gone := h.gone
+	h.mu.Unlock()
+	if !gone {
+		return nil, fmt.Errorf("umockdev: replug %s: still plugged in", h.DevNode)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errClosed
+	}
+	return t.plug(h.spec, h.port)
+}
+
+// plug builds the device tree. t.mu is held.
+func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
+	seq, raw, devnum := t.nextHID, t.nextRaw, t.nextDev
+	t.nextHID++
+	t.nextRaw++
+	t.nextDev++
+
+	usb := fmt.Sprintf("/devices/pci0000:00/0000:00:14.0/usb1/1-%d", port)
+	intf := fmt.Sprintf("%s/1-%d:1.%d", usb, port, spec.Interface)
+	hidDev := fmt.Sprintf("%s/0003:%04X:%04X.%04X", intf, spec.VendorID, spec.ProductID, seq)
+	rawDev := fmt.Sprintf("%s/hidraw/hidraw%d", hidDev, raw)
+	usbNode := fmt.Sprintf("bus/usb/001/%03d", devnum)
+
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("P: %s", usb)
+	p("N: %s", usbNode)
+	p("E: SUBSYSTEM=usb")
+	p("E: DEVTYPE=usb_device")
+	p("E: DEVNAME=/dev/%s", usbNode)
+	p("E: PRODUCT=%x/%x/%x", spec.VendorID, spec.ProductID, spec.Release)
+	p("E: BUSNUM=001")
+	p("E: DEVNUM=%03d", devnum)
+	p("A: idVendor=%04x", spec.VendorID)
+	p("A: idProduct=%04x", spec.ProductID)
+	p("A: bcdDevice=%04x", spec.Release)
+	p("A: manufacturer=%s", escape(spec.Manufacturer))
+	p("A: product=%s", escape(spec.Product))
+	p("A: serial=%s", escape(spec.Serial))
+	p("A: busnum=1")
+	p("A: devnum=%d", devnum)
+	p("A: dev=189:%d", devnum)
+	p("")
+	p("P: %s", intf)
+	p("E: SUBSYSTEM=usb")
+	p("E: DEVTYPE=usb_interface")
+	p("E: INTERFACE=3/0/0")
+	p("A: bInterfaceNumber=%02x", spec.Interface)
+	p("A: bInterfaceClass=03")
+	p("")
+	p("P: %s", hidDev)
+	p("E: SUBSYSTEM=hid")
+	p("E: HID_ID=0003:%08X:%08X", spec.VendorID, spec.ProductID)
+	p("E: HID_NAME=%s", strings.TrimSpace(spec.Manufacturer+" "+spec.Product))
+	p("E: HID_PHYS=usb-0000:00:14.0-%d/input%d", port, spec.Interface)
+	p("E: HID_UNIQ=%s", spec.Serial)
+	p("E: MODALIAS=hid:b0003g0001v%08Xp%08X", spec.VendorID, spec.ProductID)
+	p("H: report_descriptor=%s", strings.ToUpper(hex.EncodeToString(spec.Descriptor)))
+	p("")
+	p("P: %s", rawDev)
+	p("N: hidraw%d", raw)
+	p("E: SUBSYSTEM=hidraw")
+	p("E: DEVNAME=/dev/hidraw%d", raw)
+	p("A: dev=243:%d", raw)
+	p("L: device=../../")
+	if err := t.addFromString(b.String()); err != nil {
+		return nil, err
+	}
+
+	h := &Handset{
+		tb:                 t,
+		spec:               spec,
+		port:               port,
+		id:                 lastID.Add(1),
+		DevNode:            fmt.Sprintf("/dev/hidraw%d", raw),
+		SysfsPath:          "/sys" + rawDev,
+		HIDSysfsPath:       "/sys" + hidDev,
+		InterfaceSysfsPath: "/sys" + intf,
+		USBSysfsPath:       "/sys" + usb,
+		USBDevNode:         "/dev/" + usbNode,
+		features:           make(map[byte][]byte),
+		notify:             make(chan struct{}),
+		slave:              -1,
+	}
+	for id, r := range spec.Features {
+		h.features[id] = append([]byte(nil), r...)
+	}
+	cnode := C.CString(h.DevNode)
+	defer C.free(unsafe.Pointer(cnode))
+	h.master = C.umockdev_testbed_get_dev_fd(t.tb, cnode)
+	if h.master < 0 {
+		return nil, fmt.Errorf("umockdev: %s is not a stream node", h.DevNode)
+	}
+	if r := C.hs_make_raw(h.master); r < 0 {
+		return nil, fmt.Errorf("umockdev: %s: raw mode: %w", h.DevNode, syscall.Errno(-r))
+	}
+	if h.slave = C.hs_open_slave(h.master); h.slave < 0 {
+		return nil, fmt.Errorf("umockdev: %s: open pty: %w", h.DevNode, syscall.Errno(-h.slave))
+	}
+	registry.Store(h.id, h)
+	var cerr *C.char
+	h.handler = C.hs_attach(t.tb, cnode, C.uintptr_t(h.id), &cerr)
+	if h.handler == nil {
+		defer C.free(unsafe.Pointer(cerr))
+		return nil, fmt.Errorf("umockdev: attach ioctl handler to %s: %s", h.DevNode, C.GoString(cerr))
+	}
+	t.handsets = append(t.handsets, h)
+	for _, sp := range []string{h.USBSysfsPath, h.InterfaceSysfsPath, h.HIDSysfsPath, h.SysfsPath} {
+		t.Uevent(sp, "add")
+	}
+	return h, nil
+}
+
+// escape protects backslashes, which umockdev's "A:" lines unescape.
+func escape(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
+
+// Spec returns what the handset was built from.
+func (h *Handset) Spec() Spec { return h.spec }
+
+// ErrUnplugged is returned for I/O on an unplugged handset.
+var ErrUnplugged = errors.New("umockdev: handset unplugged")
+
+// Inject makes the device send one input report (p[0] is the report ID
+// when the device uses them). The simulated node is a byte stream, so
+// Inject first waits until the previous report was read: two reports must
+// never reach the reader as one.
+func (h *Handset) Inject(ctx context.Context, report []byte) error {
+	if len(report) == 0 {
+		return errors.New("umockdev: inject: empty report")
+	}
+	h.injectMu.Lock()
+	defer h.injectMu.Unlock()
+	if err := h.waitDrained(ctx); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	gone := h.gone
+	h.mu.Unlock()
+	if gone {
+		return ErrUnplugged
+	}
+	if r := C.hs_write_all(h.master, unsafe.Pointer(&report[0]), C.int(len(report))); r < 0 {
+		return fmt.Errorf("umockdev: inject into %s: %w", h.DevNode, syscall.Errno(-r))
+	}
+	return nil
+}
+
+// Pending returns how many injected bytes the reader has not read yet.
+func (h *Handset) Pending() (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gone {
+		return 0, ErrUnplugged
+	}
+	n := C.hs_pending(h.slave)
+	if n < 0 {
+		return 0, fmt.Errorf("umockdev: %s: FIONREAD: %w", h.DevNode, syscall.Errno(-n))
+	}
+	return int(n), nil
+}
+
+// WaitRead waits until every injected report was read.
+func (h *Handset) WaitRead(ctx context.Context) error {
+	h.injectMu.Lock()
+	defer h.injectMu.Unlock()
+	return h.waitDrained(ctx)
+}
+
+// waitDrained polls the pty's input queue: the pty offers no event for
+// "drained", and this only runs in tests.
+func (h *Handset) waitDrained(ctx context.Context) error {
+	for {
+		n, err := h.Pending()
+		if err != nil || n == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("umockdev: %s: %d injected bytes unread: %w", h.DevNode, n, ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// Next returns the next report the host sent to the device (output and
+// feature reports, in order), waiting for it until ctx ends.
+func (h *Handset) Next(ctx context.Context) (Transfer, error) {
+	for {
+		h.mu.Lock()
+		if h.next < len(h.log) {
+			t := h.log[h.next]
+			h.next++
+			h.mu.Unlock()
+			return t, nil
+		}
+		ch := h.notify
+		h.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Transfer{}, fmt.Errorf("umockdev: %s: waiting for a report from the host: %w", h.DevNode, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// Transfers returns every report the host sent so far.
+func (h *Handset) Transfers() []Transfer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Transfer(nil), h.log...)
+}
+
+// Feature returns the feature report the device holds for report ID id.
+func (h *Handset) Feature(id byte) ([]byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.features[id]
+	return append([]byte(nil), r...), ok
+}
+
+// SetFeature sets the feature report the device returns for report[0].
+func (h *Handset) SetFeature(report []byte) {
+	if len(report) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.features[report[0]] = append([]byte(nil), report...)
+}
+
+// Unplug removes the handset as the kernel does: "remove" uevents children
+// first, then the devices; the open node hangs up (POLLHUP, EIO) and every
+// further call on it fails with ENODEV.
+func (h *Handset) Unplug() error {
+	h.tb.mu.Lock()
+	defer h.tb.mu.Unlock()
+	if h.tb.closed {
+		return errClosed
+	}
+	h.mu.Lock()
+	if h.gone {
+		h.mu.Unlock()
+		return ErrUnplugged
+	}
+	h.gone = true
+	h.mu.Unlock()
+	paths := []string{h.SysfsPath, h.HIDSysfsPath, h.InterfaceSysfsPath, h.USBSysfsPath}
+	for _, sp := range paths {
+		h.tb.Uevent(sp, "remove")
+	}
+	h.closeSlave()
+	if r := C.hs_hangup(h.master); r < 0 {
+		return fmt.Errorf("umockdev: unplug %s: hang up: %w", h.DevNode, syscall.Errno(-r))
+	}
+	for _, sp := range paths {
+		h.tb.RemoveDevice(sp)
+	}
+	return nil
+}
+
+func (h *Handset) closeSlave() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.slave >= 0 {
+		C.close(h.slave)
+		h.slave = -1
+	}
+}
+
+// release drops the handler after the testbed is gone.
+func (h *Handset) release() {
+	registry.Delete(h.id)
+	if h.handler != nil {
+		C.g_object_unref(C.gpointer(h.handler))
+		h.handler = nil
+	}
+}
+
+func (h *Handset) record(k TransferKind, data []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.log = append(h.log, Transfer{Kind: k, Data: data})
+	close(h.notify)
+	h.notify = make(chan struct{})
+}
