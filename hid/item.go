@@ -206,7 +206,7 @@ func (it Item) String() string {
 			return fmt.Sprintf("%s (0x%x)", name, it.Uint())
 		case TagPush, TagPop:
 			return name
-		default:
+		case TagReportSize, TagReportID, TagReportCount:
 			return fmt.Sprintf("%s (%d)", name, it.Uint())
 		}
 	case LocalItem:
@@ -218,7 +218,7 @@ func (it Item) String() string {
 				return name + " (Open)"
 			}
 			return name + " (Close)"
-		default:
+		case TagDesignatorIndex, TagDesignatorMin, TagDesignatorMax, TagStringIndex, TagStringMin, TagStringMax:
 			return fmt.Sprintf("%s (%d)", name, it.Uint())
 		}
 	case LongItem:
