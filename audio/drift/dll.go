@@ -17,7 +17,7 @@ type timeDLL struct {
 	pred  float64 // predicted time of the next callback
 	prevN int     // frames in the previous callback
 	ok    bool
-	gen   uint64 // restarts so far
+	gen   uint64  // restarts so far
 	age   float64 // seconds since the last restart
 
 	// dev tracks the typical size of the timing error. An error beyond
