@@ -111,34 +111,54 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) bool {
 
 // TestJackLoopLatency closes the loop PortAudio:out_0 -> PortAudio:in_0 and
 // checks that every impulse comes back after exactly two periods (512
-// frames at 256): one period for JACK to deliver the output and one for
-// PortAudio's input buffer.
+// frames at 256: one period for JACK to deliver the output and one for
+// PortAudio's input buffer), plus the cushion with the C callback.
 func TestJackLoopLatency(t *testing.T) {
-	sys, _ := jackSystem(t)
-	loop := &impulseLoop{every: 4800}
-	s, err := pa.Open(pa.Params{In: &sys, Out: &sys, InChannels: 1, OutChannels: 1, Rate: 48000, FramesPerBuffer: 256}, loop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	jackConnect(t, "PortAudio:out_0", "PortAudio:in_0")
-	if !waitFor(t, 10*time.Second, func() bool { return int(loop.n.Load()) >= 10 }) {
-		t.Fatalf("only %d impulses came back: %v", loop.n.Load(), s.Stats())
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range loop.latencies() {
-		if l != 512 {
-			t.Errorf("impulse %d came back after %d frames, want 512", i, l)
-		}
-	}
-	st := s.Stats()
-	t.Log(st)
-	if st.Callbacks == 0 || st.Frames != st.Callbacks*256 {
-		t.Errorf("stats %v: want whole 256-frame callbacks", st)
+	for _, tc := range []struct {
+		name string
+		p    pa.Params
+		want int64
+	}{
+		{"go callback", pa.Params{}, 512},
+		{"c callback default cushion", pa.Params{CCallback: true}, 512 + 4*256},
+		{"c callback 300-frame cushion", pa.Params{CCallback: true, Cushion: 300}, 812},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys, _ := jackSystem(t)
+			p := tc.p
+			p.In, p.Out, p.InChannels, p.OutChannels, p.Rate, p.FramesPerBuffer = &sys, &sys, 1, 1, 48000, 256
+			loop := &impulseLoop{every: 4800}
+			s, err := pa.Open(p, loop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Start(); err != nil {
+				t.Fatal(err)
+			}
+			jackConnect(t, "PortAudio:out_0", "PortAudio:in_0")
+			if !waitFor(t, 10*time.Second, func() bool { return int(loop.n.Load()) >= 10 }) {
+				t.Fatalf("only %d impulses came back: %v", loop.n.Load(), s.Stats())
+			}
+			if err := s.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range loop.latencies() {
+				if l != tc.want {
+					t.Errorf("impulse %d came back after %d frames, want %d", i, l, tc.want)
+				}
+			}
+			st := s.Stats()
+			t.Log(st)
+			if st.Callbacks == 0 || st.Frames != st.Callbacks*256 {
+				t.Errorf("stats %v: want whole 256-frame callbacks", st)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Errorf("second Close: %v", err)
+			}
+		})
 	}
 }

@@ -35,6 +35,15 @@ type Params struct {
 	// Latency is the suggested latency; 0 takes each device's default low
 	// latency.
 	Latency time.Duration
+	// CCallback runs the audio callback in C: it only moves frames between
+	// the device and C-allocated rings, and a goroutine calls the
+	// Processor a period at a time. It needs FramesPerBuffer. The loop
+	// latency grows by Cushion.
+	CCallback bool
+	// Cushion is how many output frames the C callback has queued ahead
+	// (0: four periods). It bounds how late the Go side may be without a
+	// gap in the output.
+	Cushion int
 }
 
 // ErrParams means Params are inconsistent.
@@ -54,6 +63,12 @@ type Stats struct {
 	GapP50           time.Duration
 	GapP99           time.Duration
 	GapMax           time.Duration
+	// C callback only: frames the callback found missing in the output
+	// ring (played as silence) or had no room for in the input ring
+	// (dropped), and gap measurements the Go side fetched too late.
+	RingUnderrunFrames uint64
+	RingOverrunFrames  uint64
+	GapsLost           uint64
 }
 
 // Xruns is the number of callbacks that reported an underflow or overflow.
@@ -62,13 +77,14 @@ func (s Stats) Xruns() uint64 {
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("callbacks %d frames %d xruns %d gap mean %v p50 %v p99 %v max %v",
-		s.Callbacks, s.Frames, s.Xruns(), s.GapMean, s.GapP50, s.GapP99, s.GapMax)
+	return fmt.Sprintf("callbacks %d frames %d xruns %d gap mean %v p50 %v p99 %v max %v ring under %d over %d",
+		s.Callbacks, s.Frames, s.Xruns(), s.GapMean, s.GapP50, s.GapP99, s.GapMax, s.RingUnderrunFrames, s.RingOverrunFrames)
 }
 
 // Stream is an open PortAudio callback stream.
 type Stream struct {
-	s      *portaudio.Stream
+	s      *portaudio.Stream // Go callback
+	cs     *cstream          // C callback
 	proc   Processor
 	params Params
 
@@ -99,6 +115,12 @@ func Open(p Params, proc Processor) (*Stream, error) {
 		return nil, fmt.Errorf("%w: %+v", ErrParams, p)
 	}
 	s := &Stream{proc: proc, params: p, epoch: time.Now()}
+	if p.CCallback {
+		if err := openC(s, p); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	sp := portaudio.StreamParameters{SampleRate: p.Rate, FramesPerBuffer: p.FramesPerBuffer}
 	if p.FramesPerBuffer == 0 {
 		sp.FramesPerBuffer = portaudio.FramesPerBufferUnspecified
@@ -188,6 +210,9 @@ func (s *Stream) tick(frames int, flags portaudio.StreamCallbackFlags) {
 
 // Start starts the stream.
 func (s *Stream) Start() error {
+	if s.cs != nil {
+		return s.cs.start(s)
+	}
 	if err := s.s.Start(); err != nil {
 		return fmt.Errorf("pa: start stream: %w", err)
 	}
@@ -197,6 +222,9 @@ func (s *Stream) Start() error {
 // Stop stops the stream after the buffers already queued have played;
 // the Processor is not called after Stop returns.
 func (s *Stream) Stop() error {
+	if s.cs != nil {
+		return s.cs.stop()
+	}
 	if err := s.s.Stop(); err != nil {
 		return fmt.Errorf("pa: stop stream: %w", err)
 	}
@@ -206,6 +234,9 @@ func (s *Stream) Stop() error {
 // Close closes the stream, stopping it first if it runs. It is safe to
 // call more than once.
 func (s *Stream) Close() error {
+	if s.cs != nil {
+		return s.cs.close()
+	}
 	if err := s.s.Close(); err != nil {
 		return fmt.Errorf("pa: close stream: %w", err)
 	}
@@ -218,6 +249,9 @@ func (s *Stream) Params() Params { return s.params }
 // Latency returns PortAudio's view of the stream's input and output
 // latency and its actual sample rate.
 func (s *Stream) Latency() (in, out time.Duration, rate float64) {
+	if s.cs != nil {
+		return s.cs.latency()
+	}
 	i := s.s.Info()
 	if i == nil {
 		return 0, 0, 0
@@ -227,6 +261,11 @@ func (s *Stream) Latency() (in, out time.Duration, rate float64) {
 
 // Stats returns the stream's counters so far.
 func (s *Stream) Stats() Stats {
+	if s.cs != nil {
+		st := Stats{GapMean: s.gaps.Mean(), GapP50: s.gaps.Quantile(0.5), GapP99: s.gaps.Quantile(0.99)}
+		s.cs.stats(&st)
+		return st
+	}
 	c := &s.counters
 	return Stats{
 		Callbacks:        c.callbacks.Load(),
