@@ -18,7 +18,9 @@
 // ERROR 68 ..., ...). [Parse] reads messages, [ParseCommand] reads commands
 // (hosts and test hosts need it), [Format] and [FormatMessage] write them.
 // Every Command and Message value written by Format/FormatMessage parses
-// back to the same value.
+// back to the same value. Parse and ParseCommand return the types as values
+// (OKMsg{}, not &OKMsg{}), so callers switch on value types and messages
+// compare with ==; FormatMessage writes nothing for other types.
 //
 // # Command identifiers
 //

@@ -485,3 +485,23 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("Len() = %d, want 0", n)
 	}
 }
+
+func BenchmarkApply(b *testing.B) {
+	tr := New()
+	msgs := []phoneapi.CallMsg{
+		{Property: "TYPE", Value: "INCOMING_P2P"},
+		{Property: "PARTNER_HANDLE", Value: "echo123"},
+		{Property: "STATUS", Value: "RINGING"},
+		{Property: "STATUS", Value: "INPROGRESS"},
+		{Property: "STATUS", Value: "FINISHED"},
+	}
+	b.ReportAllocs()
+	id := 0
+	for b.Loop() {
+		for _, m := range msgs {
+			m.ID = id
+			tr.Apply(m)
+		}
+		id++
+	}
+}
