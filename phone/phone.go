@@ -80,6 +80,9 @@ type Config struct {
 	AudioIn, AudioOut string
 	// QueueLen bounds the commands waiting for the host. Zero means 256.
 	QueueLen int
+	// FlushTimeout bounds how long Run, when it returns, waits for queued
+	// commands to reach the host. Zero means twice ReplyTimeout.
+	FlushTimeout time.Duration
 }
 
 // Counters are what a Phone has done, for tests and the status output.
@@ -154,6 +157,9 @@ func New(cfg Config) *Phone {
 	}
 	if cfg.QueueLen == 0 {
 		cfg.QueueLen = 256
+	}
+	if cfg.FlushTimeout == 0 {
+		cfg.FlushTimeout = 2 * cfg.ReplyTimeout
 	}
 	p := &Phone{
 		cfg:         cfg,
@@ -241,7 +247,7 @@ func (p *Phone) Run(ctx context.Context) error {
 		close(p.cmds)
 		// Flush what is queued (a BTN_RELEASED after an unplug), but do
 		// not outlive a dead host for long.
-		t := p.cfg.Clock.AfterFunc(2*p.cfg.ReplyTimeout, stopSender)
+		t := time.AfterFunc(p.cfg.FlushTimeout, stopSender)
 		<-senderDone
 		t.Stop()
 		stopSender()
