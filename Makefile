@@ -3,7 +3,7 @@ GO      ?= go
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build demo test check bench fuzz clean
+.PHONY: all deps build demo test check bench fuzz clean install uninstall deb
 
 all: build
 
@@ -26,6 +26,18 @@ test: deps
 
 bench: deps
 	scripts/bench.sh
+
+# Install the binary, udev rules, the systemd user unit and the man page
+# under $(DESTDIR)$(PREFIX), then reload udev and the user manager.
+install: build
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh
+
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/uninstall.sh
+
+# A Debian package in dist/: apt install ./dist/handsetd_*.deb
+deb: build
+	scripts/deb.sh
 
 clean:
 	rm -rf bin
