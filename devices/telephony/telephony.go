@@ -137,10 +137,10 @@ type Handset struct {
 	running     atomic.Bool
 
 	// Output side: shared with SetIndicator callers.
-	mu      sync.Mutex
-	enc     *hid.Encoder
-	outs    [numIndicators]output
-	want    [numIndicators]bool
+	mu   sync.Mutex
+	enc  *hid.Encoder
+	outs [numIndicators]output
+	want [numIndicators]bool
 	// written is what each LED was last set to: 0 off, 1 on, -1 unknown
 	// after a failed write. LEDs start off, as the encoder's shadow does.
 	written [numIndicators]int8
