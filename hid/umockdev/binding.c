@@ -111,6 +111,14 @@ int hs_open_slave(int master) {
 
 // hs_pending calls the kernel directly: the preload would take the
 // ioctl for one of its simulated nodes and refuse it.
+// hs_ptsname returns the pty's slave name, or NULL. The caller frees it.
+char *hs_ptsname(int master) {
+	char name[128];
+	if (ptsname_r(master, name, sizeof name) != 0)
+		return NULL;
+	return strdup(name);
+}
+
 int hs_pending(int slave) {
 	int n = 0;
 	if (syscall(SYS_ioctl, slave, FIONREAD, &n) < 0)

@@ -11,5 +11,6 @@ int hs_open_slave(int master);
 int hs_pending(int slave);
 int hs_write_all(int fd, const void *p, int n);
 int hs_preloaded(void);
+char *hs_ptsname(int master);
 char *hs_add_from_string(UMockdevTestbed *tb, const char *s);
 #endif

@@ -143,8 +143,8 @@ var registry sync.Map // uintptr -> *Handset
 
 var lastID atomic.Uintptr
 
-// AddHandset adds a handset on a new USB port, sending "add" uevents
-// parents first.
+// AddHandset adds a handset on a new USB port; the testbed sends the "add"
+// uevents, parents first.
 func (t *Testbed) AddHandset(spec Spec) (*Handset, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -272,10 +272,9 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 		defer C.free(unsafe.Pointer(cerr))
 		return nil, fmt.Errorf("umockdev: attach ioctl handler to %s: %s", h.DevNode, C.GoString(cerr))
 	}
+	// Adding a device sends its "add" uevent (parents first, as the
+	// paragraphs are ordered).
 	t.handsets = append(t.handsets, h)
-	for _, sp := range []string{h.USBSysfsPath, h.InterfaceSysfsPath, h.HIDSysfsPath, h.SysfsPath} {
-		t.Uevent(sp, "add")
-	}
 	return h, nil
 }
 
@@ -417,8 +416,22 @@ func (h *Handset) Unplug() error {
 		h.tb.Uevent(sp, "remove")
 	}
 	h.closeSlave()
+	var pts string
+	if cs := C.hs_ptsname(h.master); cs != nil {
+		pts = C.GoString(cs)
+		C.free(unsafe.Pointer(cs))
+	}
 	if r := C.hs_hangup(h.master); r < 0 {
 		return fmt.Errorf("umockdev: unplug %s: hang up: %w", h.DevNode, syscall.Errno(-r))
+	}
+	// The testbed maps each pty it made to its node's device number; the
+	// kernel hands the freed pty out again, and the testbed would refuse
+	// to map it a second time for the next node.
+	if pts != "" {
+		stale := filepath.Join(h.tb.root, "dev", ".ptymap", strings.ReplaceAll(pts, "/", "_"))
+		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("umockdev: unplug %s: %w", h.DevNode, err)
+		}
 	}
 	for _, sp := range paths {
 		h.tb.RemoveDevice(sp)

@@ -1,0 +1,69 @@
+//go:build umockdev
+
+// Package umockdev builds simulated USB HID handsets for tests, with a cgo
+// binding to libumockdev (umockdev-1.0). Every file is behind the umockdev
+// build tag: the tests that use it run with
+//
+//	go test -tags umockdev -exec umockdev-wrapper ./...
+//
+// umockdev-wrapper preloads libumockdev-preload, which redirects the libc
+// calls of this process (and of children that inherit LD_PRELOAD) to the
+// testbed's private /sys, /dev and uevent socket. Only calls made from C are
+// redirected - hidapi, libudev, libusb and the project's own cgo - never
+// Go's os or syscall packages, which is why the code under test must reach
+// devices through C. New fails with ErrNotPreloaded outside the wrapper,
+// so a test tier that cannot run fails instead of passing empty.
+//
+// Testbed.AddHandset builds what the kernel builds for a USB handset: the
+// usb_device (idVendor, idProduct, manufacturer, product, serial,
+// bcdDevice), its usb_interface (bInterfaceNumber), the hid device (uevent
+// HID_ID=0003:0000VVVV:0000PPPP, HID_NAME, HID_PHYS, HID_UNIQ, and
+// report_descriptor) and the hidraw node with its device link. hidapi needs
+// all of it to list and open the device. The hidraw node is a pty; an ioctl
+// handler (in C, on umockdev's worker thread, calling back into Go) answers
+// HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO, HIDIOCGRAWNAME,
+// HIDIOCGRAWPHYS, HIDIOCGRAWUNIQ, HIDIOCSFEATURE, HIDIOCGFEATURE and
+// HIDIOCSOUTPUT, and a write handler takes output reports written with
+// write(2), so each arrives whole.
+//
+// Handset.Inject sends an input report. The pty is a byte stream, so Inject
+// waits until the previous report has been read before writing the next;
+// reports never merge. Handset.Next returns the reports the host sent
+// (output reports by write or HIDIOCSOUTPUT, feature reports), in order.
+// Handset.Unplug sends the "remove" uevents, hangs the node up (a reader
+// sees POLLHUP and EIO, as from a real unplugged hidraw node) and removes
+// the devices; Testbed.Replug plugs the same handset back in under a new
+// hidraw name and a new sysfs path.
+//
+// # End-to-end tests of the daemon binary
+//
+// A test can run the real handsetd against simulated handsets:
+//
+//	tb, err := umockdev.New()            // fails outside umockdev-wrapper
+//	defer tb.Close()
+//	spec, _ := umockdev.SpecFromFile("testdata/hid/0b0e-0307.rdesc")
+//	h, _ := tb.AddHandset(spec)          // /dev/hidraw0
+//	cmd := tb.Command(ctx, "bin/handsetd", "run", ...)
+//	cmd.Start()
+//	h.Inject(ctx, []byte{0x02, 0x01, 0x00}) // hook off
+//	out, _ := h.Next(ctx)                // the daemon's LED report
+//	h.Unplug()
+//	h2, _ := tb.Replug(h)                // /dev/hidraw1
+//
+// Testbed.Command (or Testbed.Env for an exec.Cmd built elsewhere) passes
+// UMOCKDEV_DIR, which libumockdev sets only in the C environment where
+// os.Environ cannot see it, and makes sure LD_PRELOAD names the preload
+// library. The child must stay in the test's session: a process that calls
+// setsid takes the pty of a simulated node as its controlling terminal and
+// is killed by the hangup on unplug. The ioctl and write handlers live in
+// the test process and serve the child through umockdev's socket, so the
+// test must keep the Testbed open while the child runs.
+//
+// Known limits of umockdev 0.17.16: fstat(2) is not redirected, so go-hid's
+// GetDeviceInfo fails on a simulated node (use enumeration data); a removed
+// /dev name cannot be created again, so a re-plugged device gets a new
+// name where the kernel would often reuse the old one.
+//
+// References: umockdev's README and API (umockdev.h, UMockdevIoctlBase),
+// Linux include/uapi/linux/hidraw.h.
+package umockdev
