@@ -19,8 +19,16 @@
 //     to 1 nothing folds over that was not already there, and at ratio 1
 //     the output equals the input exactly.
 //
-// Measured quality (TestQuality, 1 kHz sine at -1 dBFS, ratio 1.0005,
-// 48 kHz): see the table in resample_test.go and docs/performance.md.
+// Measured quality: signal to noise and distortion on -1 dBFS sines at
+// ratio 1.0005, 48 kHz (TestQuality; go test -v -run Quality):
+//
+//	quality  1 kHz     4 kHz     8 kHz     15 kHz
+//	cubic     91.6 dB   54.0 dB   33.4 dB   14.7 dB
+//	sinc16   119.0 dB  115.2 dB  109.2 dB   54.0 dB
+//	sinc32   134.1 dB  132.5 dB  125.1 dB  115.9 dB
+//
+// Sinc16, the default, is transparent for voice (wideband speech stops at
+// 7 kHz); its cost is in BenchmarkProcess256 and docs/performance.md.
 //
 // Process allocates nothing, takes no locks and makes no system calls.
 package resample

@@ -220,11 +220,14 @@ func (r *Resampler) coefficients(mu float64) {
 	}
 }
 
-// Kaiser window shapes, chosen by measurement (TestQuality) for the best
-// signal-to-noise ratio on voice-band sines.
+// Kaiser window shapes, chosen by a sweep of TestQuality's measurement:
+// a larger beta trades the top octave (the response droops towards
+// Nyquist) for accuracy in the voice band. At 16 taps, beta 12 gives more
+// than 105 dB up to 8 kHz and still 54 dB at 15 kHz; at 32 taps beta 13
+// gives more than 115 dB up to 15 kHz.
 const (
-	kaiserBeta16 = 7.0
-	kaiserBeta32 = 9.0
+	kaiserBeta16 = 12.0
+	kaiserBeta32 = 13.0
 )
 
 // sincTable returns phases+1 rows of taps coefficients: row p holds the
@@ -257,6 +260,10 @@ func sincTable(taps int, beta float64) (table, delta []float32) {
 func sinc(t float64) float64 {
 	if t == 0 {
 		return 1
+	}
+	if t == math.Trunc(t) {
+		// Exact zeros make ratio 1 at phase 0 a bit-exact copy.
+		return 0
 	}
 	x := math.Pi * t
 	return math.Sin(x) / x
