@@ -264,7 +264,9 @@ func TestRefusalRetriedWithBackoff(t *testing.T) {
 		}
 		h.clk.Advance(time.Millisecond)
 	}
-	waitFor(t, "the sixth attempt", func() bool { return names() == 6 && h.clk.Pending() == 1 })
+	waitFor(t, "the sixth refusal", func() bool {
+		return names() == 6 && h.logs.count("the host refused the device") == 6 && h.clk.Pending() == 1
+	})
 	host.SetRefusing(false)
 	h.clk.Advance(8 * time.Second)
 	h.expect(session.Event{Kind: session.Attached, Protocol: 5})
