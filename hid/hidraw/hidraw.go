@@ -67,6 +67,30 @@ static int hidraw_wake(int wake) {
 	}
 }
 
+// hidraw_read_file reads up to n bytes of path into buf; it returns the
+// length or -errno. C stdio, so that umockdev can redirect it.
+static int hidraw_read_file(const char *path, void *buf, int n) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	return got;
+}
+
 // hidraw_syspath returns the sysfs path of the hidraw node devnode
 // ("/dev/hidraw0"), or NULL. The caller frees it.
 static char *hidraw_syspath(struct udev *u, const char *devnode) {
@@ -254,6 +278,28 @@ func SysfsPath(devnode string) (string, error) {
 		return "", fmt.Errorf("hidraw: %s: no such hidraw device", devnode)
 	}
 	return m[devnode], nil
+}
+
+// ReadDescriptor returns the report descriptor of an enumerated device
+// without opening it when it can: sysfs's report_descriptor is readable by
+// everyone, while the node often is not. It falls back to Open and
+// HIDIOCGRDESC.
+func ReadDescriptor(info DeviceInfo) ([]byte, error) {
+	if info.SysfsPath != "" {
+		buf := make([]byte, maxDescriptor)
+		cs := C.CString(info.SysfsPath + "/device/report_descriptor")
+		n := C.hidraw_read_file(cs, unsafe.Pointer(&buf[0]), C.int(len(buf)))
+		C.free(unsafe.Pointer(cs))
+		if n > 0 {
+			return buf[:n:n], nil
+		}
+	}
+	d, err := Open(info.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ReportDescriptor()
 }
 
 // OutputMethod says how WriteOutput sends a report.
