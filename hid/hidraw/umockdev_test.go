@@ -121,6 +121,19 @@ func TestReportDescriptor(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("ReportDescriptor() = % x\nwant % x", got, want)
 	}
+	infos, err := hidraw.Enumerate()
+	if err != nil || len(infos) == 0 {
+		t.Fatalf("Enumerate() = %v, %v", infos, err)
+	}
+	got, err = hidraw.ReadDescriptor(infos[0])
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("ReadDescriptor() = % x, %v\nwant % x", got, err, want)
+	}
+	// Without a sysfs path it opens the node.
+	got, err = hidraw.ReadDescriptor(hidraw.DeviceInfo{Path: infos[0].Path})
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("ReadDescriptor(path only) = % x, %v\nwant % x", got, err, want)
+	}
 }
 
 func TestReadReport(t *testing.T) {
