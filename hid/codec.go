@@ -173,19 +173,52 @@ type Encoder struct {
 	mu     sync.Mutex
 	d      *ReportDescriptor
 	shadow map[reportKey][]byte
+	// input: this encoder builds input reports (the device side).
+	input bool
 }
 
 // NewEncoder returns an encoder whose shadow reports are all zero.
 func NewEncoder(d *ReportDescriptor) *Encoder {
-	e := &Encoder{d: d, shadow: map[reportKey][]byte{}}
+	return newEncoder(d, false)
+}
+
+// NewInputEncoder returns an encoder of input reports: the device side of
+// the link, for simulated devices that must produce exactly what real
+// hardware with this descriptor would send.
+func NewInputEncoder(d *ReportDescriptor) *Encoder {
+	return newEncoder(d, true)
+}
+
+func newEncoder(d *ReportDescriptor, input bool) *Encoder {
+	e := &Encoder{d: d, shadow: map[reportKey][]byte{}, input: input}
 	for _, r := range d.Reports {
-		if r.Type == Output || r.Type == Feature {
+		if e.writable(r.Type) {
 			b := make([]byte, 1+(r.BitLen+7)/8)
 			b[0] = r.ID
+			// An array starts with nothing selected. Where logical 0 is
+			// a real usage (Jabra's keypad: 0 is Phone Key 0), "nothing"
+			// is another value, not zero bits.
+			for _, f := range r.Fields {
+				if !f.Flags.IsArray() || f.Flags.IsConstant() || f.BitSize > MaxElementBits {
+					continue
+				}
+				if v, ok := emptyValue(f); ok && v != 0 {
+					for i := 0; i < f.Count; i++ {
+						insert(b[1:], f.BitOffset+i*f.BitSize, f.BitSize, uint32(v))
+					}
+				}
+			}
 			e.shadow[reportKey{r.Type, r.ID}] = b
 		}
 	}
 	return e
+}
+
+func (e *Encoder) writable(t ReportType) bool {
+	if e.input {
+		return t == Input
+	}
+	return t == Output || t == Feature
 }
 
 // Report returns a copy of the shadow of a report, ID byte first (0 when
@@ -244,7 +277,7 @@ func (e *Encoder) SetUsage(t ReportType, u Usage, v int32) ([][]byte, error) {
 
 func (e *Encoder) set(t ReportType, ref FieldRef, v int32) ([]byte, error) {
 	f := ref.Field
-	if f == nil || f.Type != t || (t != Output && t != Feature) || f.Flags.IsConstant() {
+	if f == nil || f.Type != t || !e.writable(t) || f.Flags.IsConstant() {
 		return nil, fmt.Errorf("%w: %s", ErrNotWritable, describeRef(ref))
 	}
 	b := e.shadow[reportKey{t, f.ReportID}]

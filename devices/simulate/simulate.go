@@ -1,0 +1,159 @@
+package simulate
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"handsetd/hid"
+	"handsetd/hid/hidtest"
+)
+
+// ErrNoControl means the simulated model lacks the control asked for.
+var ErrNoControl = errors.New("simulate: the device has no such control")
+
+// Handset is the device side of a simulated HID Telephony handset.
+type Handset struct {
+	dev  *hidtest.Device
+	desc *hid.ReportDescriptor
+	enc  *hid.Encoder
+
+	mu      sync.Mutex
+	offHook bool
+}
+
+// New builds a simulated handset from a report descriptor.
+func New(descriptor []byte) (*Handset, error) {
+	d, err := hid.ParseReportDescriptor(descriptor)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	if !d.HasTelephony() {
+		return nil, errors.New("simulate: the descriptor has no Telephony application collection")
+	}
+	return &Handset{dev: hidtest.New(descriptor), desc: d, enc: hid.NewInputEncoder(d)}, nil
+}
+
+// Device is the host side of the link, for the driver.
+func (s *Handset) Device() *hidtest.Device { return s.dev }
+
+// OffHook reports whether the handset is lifted.
+func (s *Handset) OffHook() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.offHook
+}
+
+// Lift takes the handset off hook.
+func (s *Handset) Lift() error { return s.setHook(true) }
+
+// Replace puts the handset back on hook.
+func (s *Handset) Replace() error { return s.setHook(false) }
+
+func (s *Handset) setHook(off bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.offHook == off {
+		return nil
+	}
+	refs := s.desc.FindUsage(hid.Input, hid.UsageHookSwitch)
+	if len(refs) == 0 {
+		return fmt.Errorf("%w: hook switch", ErrNoControl)
+	}
+	if refs[0].Field.Flags.IsRelative() {
+		// A relative hook is a button that toggles.
+		if err := s.click(hid.UsageHookSwitch); err != nil {
+			return err
+		}
+	} else if err := s.set(hid.UsageHookSwitch, boolValue(off)); err != nil {
+		return err
+	}
+	s.offHook = off
+	return nil
+}
+
+// Press presses and releases a keypad key: 0-9, * or #.
+func (s *Handset) Press(key byte) error {
+	u, ok := keyUsage(key)
+	if !ok {
+		return fmt.Errorf("simulate: %q is not a keypad key", key)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.desc.FindUsage(hid.Input, u)) == 0 {
+		return fmt.Errorf("%w: keypad key %c", ErrNoControl, key)
+	}
+	return s.click(u)
+}
+
+// Mute presses the mute button (a relative control: it asks the host to
+// toggle mute). A device whose mute is a switch flips it.
+func (s *Handset) Mute() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range []hid.Usage{hid.UsagePhoneMute, hid.UsageConsumerMute} {
+		refs := s.desc.FindUsage(hid.Input, u)
+		if len(refs) == 0 {
+			continue
+		}
+		return s.click(u)
+	}
+	return fmt.Errorf("%w: mute", ErrNoControl)
+}
+
+// Button presses and releases a telephony button: Flash, Redial, Drop.
+func (s *Handset) Button(u hid.Usage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.desc.FindUsage(hid.Input, u)) == 0 {
+		return fmt.Errorf("%w: %s", ErrNoControl, u)
+	}
+	return s.click(u)
+}
+
+// Unplug makes the link fail as a pulled cable does.
+func (s *Handset) Unplug() { s.dev.Unplug() }
+
+// click sends a press report, then a release report.
+func (s *Handset) click(u hid.Usage) error {
+	if err := s.set(u, 1); err != nil {
+		return err
+	}
+	return s.set(u, 0)
+}
+
+// set changes one usage and sends every report it lives in, exactly as
+// the device would: with its report ID when the descriptor has them.
+func (s *Handset) set(u hid.Usage, v int32) error {
+	reports, err := s.enc.SetUsage(hid.Input, u, v)
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	for _, r := range reports {
+		if !s.desc.Numbered {
+			r = r[1:]
+		}
+		s.dev.Push(r)
+	}
+	return nil
+}
+
+func boolValue(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// keyUsage maps a keypad character to its Phone Key usage.
+func keyUsage(k byte) (hid.Usage, bool) {
+	switch {
+	case k >= '0' && k <= '9':
+		return hid.NewUsage(hid.PageTelephony, 0xB0+uint16(k-'0')), true
+	case k == '*':
+		return hid.NewUsage(hid.PageTelephony, 0xBA), true
+	case k == '#':
+		return hid.UsagePhoneKeyPound, true
+	}
+	return 0, false
+}

@@ -1,0 +1,114 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"handsetd/devices"
+	"handsetd/devices/telephony"
+	"handsetd/hid"
+	"handsetd/internal/clock"
+)
+
+// run opens the real generic driver on the simulated device and returns a
+// function that collects the next n events.
+func run(t *testing.T, s *Handset) func(n int) []string {
+	t.Helper()
+	h, err := telephony.Open(s.Device(), devices.Info{Name: "sim"}, nil, telephony.Options{Clock: clock.NewFake(), Debounce: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan devices.Event, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.Run(ctx, func(e devices.Event) { events <- e }) }()
+	t.Cleanup(func() { cancel(); <-done; h.Close() })
+	return func(n int) []string {
+		t.Helper()
+		var got []string
+		for len(got) < n {
+			select {
+			case e := <-events:
+				got = append(got, e.String())
+			case <-time.After(5 * time.Second):
+				t.Fatalf("got events %q, waiting for %d", got, n)
+			}
+		}
+		return got
+	}
+}
+
+func load(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "hid", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestJabraThroughGenericDriver(t *testing.T) {
+	s, err := New(load(t, "0b0e-0307.rdesc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := run(t, s)
+	did, err := s.Do("lift 5# m replace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"handset lifted (off hook)", "keys 5# pressed", "mute pressed", "handset replaced (on hook)"}; !slices.Equal(did, want) {
+		t.Fatalf("Do said %q, want %q", did, want)
+	}
+	want := []string{"hook-off", "key-down 5 (key)", "key-up 5 (key)", "key-down # (key)", "key-up # (key)", "mute-toggle", "hook-on"}
+	if got := next(len(want)); !slices.Equal(got, want) {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+}
+
+func TestEveryDescriptorLiftsAndReplaces(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "hid", "*.rdesc"))
+	if len(files) != 8 {
+		t.Fatalf("found %d descriptors, want 8", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s, err := New(load(t, filepath.Base(f)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := run(t, s)
+			if _, err := s.Do("h m h"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := next(3), []string{"hook-off", "mute-toggle", "hook-on"}; !slices.Equal(got, want) {
+				t.Fatalf("events %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestMissingControlsAndBadWords(t *testing.T) {
+	s, err := New(load(t, "1395-0082.rdesc")) // Sennheiser SC 660: no keypad
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Press('1'); !errors.Is(err, ErrNoControl) {
+		t.Fatalf("Press on a device without keypad: %v, want ErrNoControl", err)
+	}
+	if _, err := s.Do("lift dance"); err == nil || err.Error() != `simulate: unknown action "dance" (`+Help+`)` {
+		t.Fatalf("Do(dance) error %v", err)
+	}
+	if !s.OffHook() {
+		t.Fatal("the action before the bad word did not happen")
+	}
+	if _, err := New([]byte{0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0xc0}); err == nil {
+		t.Fatal("a keyboard descriptor made a handset")
+	}
+	_ = hid.UsageFlash
+}
