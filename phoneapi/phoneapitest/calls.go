@@ -248,6 +248,18 @@ func (h *Host) Hangup(ctx context.Context, id int) error {
 	})
 }
 
+// End ends a call from the softphone user's side: FINISHED once answered,
+// REFUSED for an incoming call still ringing, CANCELLED for an outgoing one.
+func (h *Host) End(ctx context.Context, id int) error {
+	return h.act(ctx, func() ([]string, error) {
+		c := h.calls[id]
+		if c == nil || c.ended() {
+			return nil, fmt.Errorf("%w: %d", ErrNoCall, id)
+		}
+		return h.hangupLocked(id, true), nil
+	})
+}
+
 // SetMute sets the host's microphone mute and notifies every client.
 func (h *Host) SetMute(ctx context.Context, on bool) error {
 	return h.act(ctx, func() ([]string, error) { return h.setMuteLocked(on), nil })
@@ -382,6 +394,9 @@ func (h *Host) sendAll(ctx context.Context, lines []string) []*dbus.Call {
 	defer h.notifyMu.Unlock()
 	for _, l := range lines {
 		for _, d := range dests {
+			if h.onNotify != nil {
+				h.onNotify(d, l)
+			}
 			calls = append(calls, h.send(ctx, d, l))
 			h.log.Info("phoneapitest: notify", "to", d, "line", l)
 		}

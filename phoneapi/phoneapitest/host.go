@@ -115,6 +115,10 @@ func WithoutPhoneActions() HostOption { return func(h *Host) { h.noPhoneActions 
 // before it is answered. The interactive host prints with it.
 func OnCommand(f func(Received)) HostOption { return func(h *Host) { h.onCommand = f } }
 
+// OnNotify calls f for every notification the host sends, before it is
+// sent. The interactive host prints with it.
+func OnNotify(f func(dest, line string)) HostOption { return func(h *Host) { h.onNotify = f } }
+
 // Host is a phone-API host (a stand-in for the softphone) on a real bus: it
 // owns com.Skype.API, records every command, answers like the reference and
 // plays calls. It needs no *testing.T, so programs use it too; NewHost wraps
@@ -125,6 +129,7 @@ type Host struct {
 	conn  *dbus.Conn
 
 	onCommand func(Received)
+	onNotify  func(dest, line string)
 
 	// notifyMu keeps notifications on the wire in the order they were made.
 	notifyMu sync.Mutex
