@@ -12,6 +12,9 @@ const (
 	// MaxReportBytes bounds a report's payload (without the ID byte). Linux
 	// hidraw transfers at most 4096 bytes (HID_MAX_BUFFER_SIZE).
 	MaxReportBytes = 4096
+	// MaxTotalReportBytes bounds the payloads of all reports together, so
+	// that shadows, decoders and searches stay small whatever the input.
+	MaxTotalReportBytes = 1 << 16
 	// MaxElementBits bounds the size of one numeric element: values are
 	// decoded into int32. Constant padding and Buffered Bytes fields may be
 	// larger, up to the report limit.
@@ -101,6 +104,7 @@ type parser struct {
 	open      []*Collection
 	reports   map[reportKey]*Report
 	nUsages   int
+	totalBits int
 	numbered  bool
 	itemStart int
 }
@@ -432,6 +436,10 @@ func (p *parser) field(it *Item, t ReportType) error {
 	if bits == 0 {
 		return nil // declares nothing on the wire
 	}
+	if p.totalBits+bits > 8*MaxTotalReportBytes {
+		return errAt(it.Offset, "reports total more than %d bytes", MaxTotalReportBytes)
+	}
+	p.totalBits += bits
 	var us []Usage
 	if flags.IsArray() {
 		var over bool

@@ -445,6 +445,12 @@ func TestParseErrors(t *testing.T) {
 		{"data element over 32 bits", []byte{0x75, 0x21, 0x95, 0x01, 0x81, 0x02}, "hid: offset 4: report size 33 over 32 bits for a data field"},
 		{"report over the limit", []byte{0x75, 0x08, 0x96, 0x00, 0x10, 0x81, 0x03, 0x75, 0x01, 0x95, 0x01, 0x81, 0x03}, "hid: offset 11: Input report 0 longer than 4096 bytes"},
 		{"output report over the limit", []byte{0x85, 0x07, 0x75, 0x20, 0x96, 0x01, 0x04, 0x91, 0x02}, "hid: offset 7: Output report 7 longer than 4096 bytes"},
+		{"reports over the total limit", append([]byte{0x75, 0x08, 0x96, 0x00, 0x10}, func() (b []byte) {
+			for id := byte(1); id <= 17; id++ {
+				b = append(b, 0x85, id, 0x81, 0x03)
+			}
+			return b
+		}()...), "hid: offset 71: reports total more than 65536 bytes"},
 		{"usage maximum without minimum", []byte{0x29, 0x05}, "hid: offset 0: usage maximum without usage minimum"},
 		{"usage minimum without maximum", append([]byte{0x19, 0x01}, append(field, 0x81, 0x02)...), "hid: offset 0: usage minimum without usage maximum"},
 		{"usage maximum below minimum", []byte{0x19, 0x05, 0x29, 0x04}, "hid: offset 2: usage maximum 0x4 below minimum 0x5"},

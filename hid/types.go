@@ -347,8 +347,15 @@ func (d *ReportDescriptor) FindUsage(t ReportType, u Usage) []FieldRef {
 				}
 				continue
 			}
-			for i := 0; i < f.Count; i++ {
-				if f.ElementUsage(i) == u {
+			n := min(f.Count, len(f.Usages))
+			for i := 0; i < n; i++ {
+				if f.Usages[i] == u {
+					refs = append(refs, FieldRef{f, i})
+				}
+			}
+			// Elements past the usage list repeat the last usage.
+			if n > 0 && f.Usages[n-1] == u {
+				for i := n; i < f.Count; i++ {
 					refs = append(refs, FieldRef{f, i})
 				}
 			}
