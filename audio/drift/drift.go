@@ -154,6 +154,15 @@ type Adapter struct {
 	// simulation uses it to model controllers that move the rate in
 	// whole-Hz steps (PulseAudio's loopback).
 	quantum float64
+	// adjustEvery, when non-zero, replaces the loop by one that moves
+	// the ratio only every adjustEvery seconds, by the slope of the
+	// error since the last adjustment plus what removes the error over
+	// the next interval: a model of PulseAudio's loopback (adjust_time
+	// 10 s) for the comparison in the simulation.
+	adjustEvery float64
+	adjustAge   float64
+	adjustPrev  float64
+	adjustments int
 
 	underruns, overruns, jumps atomic.Uint64
 	ratioBits, fillBits        atomic.Uint64
@@ -263,10 +272,14 @@ func (a *Adapter) ReadAt(out []float32, now time.Duration) {
 		a.needJump = true
 	}
 	a.snapshot()
-	if !a.have || tc-a.lastT > a.stallAge {
-		// No producer yet, or it stopped: play silence and re-jump
-		// once it is back.
-		if a.have && !a.needJump {
+	if !a.have {
+		clear(out) // the producer has not started
+		return
+	}
+	if tc-a.lastT > a.stallAge || (a.needJump && a.ring.Fill() == 0) {
+		// The producer stopped (or has not delivered since the
+		// FIFO ran dry): play silence, and jump once it is back.
+		if a.jumps.Load() > 0 {
 			a.underruns.Add(1)
 		}
 		a.needJump = true
@@ -343,6 +356,10 @@ func (a *Adapter) jump(e float64) {
 // passes a low-pass at lowPassFactor x B, which keeps the residual timing
 // noise out of the ratio at the cost of a few degrees of phase margin.
 func (a *Adapter) steer(e, period float64) {
+	if a.adjustEvery > 0 {
+		a.adjust(e, period)
+		return
+	}
 	bw := a.bandwidth()
 	a.errLP += (1 - math.Exp(-2*math.Pi*lowPassFactor*bw*period)) * (e - a.errLP)
 	e = a.errLP
@@ -374,6 +391,31 @@ func (a *Adapter) steer(e, period float64) {
 }
 
 const lowPassFactor = 8
+
+// adjust is the periodic controller that adjustEvery selects.
+func (a *Adapter) adjust(e, period float64) {
+	a.adjustAge += period
+	if a.sinceJump > 0 && a.adjustAge < a.adjustEvery {
+		return
+	}
+	rate := float64(a.cfg.Rate)
+	u := a.ratio - 1
+	if a.sinceJump > 0 {
+		u += (e-a.adjustPrev)/a.adjustAge/rate + e/a.adjustEvery/rate
+	}
+	a.adjustPrev, a.adjustAge = e, 0
+	a.adjustments++
+	limit := a.cfg.MaxPPM * 1e-6
+	u = math.Max(-limit, math.Min(limit, u))
+	if a.quantum > 0 {
+		u = math.Round(u/a.quantum) * a.quantum
+	}
+	a.ratio, a.integ = 1+u, u
+	a.publishRatio()
+	if a.adjustments > 3 {
+		a.setLocked(true) // measure it settled, after three corrections
+	}
+}
 
 // bandwidth is the loop bandwidth sinceJump seconds after the last jump:
 // fast, then narrowing geometrically to slow over another FastTime.

@@ -47,114 +47,143 @@ func (s *side) next() (deliver, ideal float64) {
 }
 
 type simConfig struct {
-	ppm      float64 // consumer clock offset against the producer's
-	seconds  float64 // simulated audio
-	jitter   time.Duration
-	lateGap  int
-	target   int
-	quantum  float64 // see Adapter.quantum
-	producer float64 // producer rate; default 48000
+	ppm        float64 // consumer clock against nominal
+	produerPPM float64 // producer clock against nominal
+	seconds    float64 // simulated audio
+	jitter     time.Duration
+	lateGap    int
+	target     int
+	pblock     int     // default 256
+	cblock     int     // default 256
+	quantum    float64 // see Adapter.quantum
+	adjust     float64 // see Adapter.adjustEvery
+	stallAt    float64 // producer stops at this time for stallFor seconds
+	stallFor   float64
+	sine       float64 // producer plays a sine of this frequency (Hz), else a constant pattern
+	seed       uint64
+	// onOutput, if set, sees every consumer block after Locked.
+	onOutput func(out []float32)
 }
 
 type simResult struct {
-	lockAt        float64 // simulated seconds until Locked, -1 if never
-	maxTrueErr    float64 // |true fill - target| after lock, frames
-	maxMeasErr    float64 // |measured error| after lock, frames
-	rmsTrueErr    float64
-	underruns     uint64 // after lock
-	overruns      uint64 // after lock
-	jumps         uint64 // after lock
-	ratioPPM      float64
-	trueRatioPPM  float64
-	ratioSpreadPP float64 // max-min ratio after lock plus 10 s, ppm
+	lockAt       float64 // seconds of simulated audio until Locked, -1 if never
+	relockAt     float64 // after the stall
+	maxTrueErr   float64 // |true fill - target| after lock, frames
+	maxMeasErr   float64 // |measured error| after lock, frames
+	rmsTrueErr   float64
+	underruns    uint64 // after the last lock
+	overruns     uint64
+	jumps        uint64
+	totalUnder   uint64
+	totalJumps   uint64
+	ratioPPM     float64 // the loop's drift estimate at the end
+	trueRatioPPM float64
+	ratioSpread  float64 // max-min of the applied ratio from 10 s after lock, ppm
 }
 
+const simRate = 48000
+
 // simulate drives an Adapter with two simulated clocks in virtual time.
-// The true fill is what an observer with both hardware clocks would see:
-// frames captured by the producer's clock by the consumer's ideal callback
-// instant, minus the frames the consumer has taken and not yet played.
+// The true fill is what an observer of both hardware clocks would see:
+// frames the producer's clock has captured by the consumer's ideal
+// callback instant, minus the frames the consumer has taken and not yet
+// played (silence it still owes counts as fill).
 func simulate(t testing.TB, sc simConfig) simResult {
 	t.Helper()
-	const rate = 48000
-	const block = 256
-	if sc.producer == 0 {
-		sc.producer = rate
+	if sc.pblock == 0 {
+		sc.pblock = 256
 	}
-	a, err := NewAdapter(Config{Rate: rate, Channels: 1, TargetFrames: sc.target})
+	if sc.cblock == 0 {
+		sc.cblock = 256
+	}
+	a, err := NewAdapter(Config{Rate: simRate, Channels: 1, TargetFrames: sc.target})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.quantum = sc.quantum
-	rng := rand.New(rand.NewPCG(uint64(sc.ppm*1000)+1, 7))
+	a.adjustEvery = sc.adjust
+	rng := rand.New(rand.NewPCG(sc.seed+uint64(int64(sc.ppm*1000)), 7))
 	j := sc.jitter.Seconds()
-	p := &side{rate: sc.producer, block: block, offset: float64(block) / sc.producer, jitter: j, lateGap: sc.lateGap, rng: rng}
-	c := &side{rate: rate * (1 + sc.ppm*1e-6), block: block, offset: 0.0037, jitter: j, lateGap: sc.lateGap, rng: rng}
+	prate := simRate * (1 + sc.produerPPM*1e-6)
+	crate := simRate * (1 + sc.ppm*1e-6)
+	p := &side{rate: prate, block: sc.pblock, offset: float64(sc.pblock) / prate, jitter: j, lateGap: sc.lateGap, rng: rng}
+	c := &side{rate: crate, block: sc.cblock, offset: 0.0037, jitter: j, lateGap: sc.lateGap, rng: rng}
 
-	in := make([]float32, block)
-	for i := range in {
-		in[i] = float32(math.Sin(float64(i) * 0.1))
-	}
-	out := make([]float32, block)
+	in := make([]float32, sc.pblock)
+	out := make([]float32, sc.cblock)
+	written := 0 // frames the producer's clock has captured so far
+	lost := 0    // frames captured in the stall and never written
 
-	res := simResult{lockAt: -1, trueRatioPPM: (sc.producer/c.rate - 1) * 1e6}
+	res := simResult{lockAt: -1, relockAt: -1, trueRatioPPM: (prate/crate - 1) * 1e6}
 	var base Stats
 	var sumSq float64
 	var n int
 	minR, maxR := math.Inf(1), math.Inf(-1)
-	pt, _ := p.next()
+	locked := false
+	lockedAt := 0.0
+	stalled := func(t float64) bool { return sc.stallFor > 0 && t >= sc.stallAt && t < sc.stallAt+sc.stallFor }
+	pt, pideal := p.next()
 	ct, cideal := c.next()
 	for cideal < sc.seconds {
 		if pt <= ct {
-			a.WriteAt(in, time.Duration(pt*1e9))
-			pt, _ = p.next()
+			if !stalled(pideal) {
+				for i := range in {
+					if sc.sine > 0 {
+						in[i] = float32(0.5 * math.Sin(2*math.Pi*sc.sine*float64(written+i)/prate))
+					} else {
+						in[i] = float32(i%17) / 17
+					}
+				}
+				a.WriteAt(in, time.Duration(pt*1e9))
+			} else {
+				lost += sc.pblock
+			}
+			written += sc.pblock
+			pt, pideal = p.next()
 			continue
 		}
-		// The true fill at the consumer's callback instant, before it
-		// takes anything: frames captured by the producer's clock by
-		// then, minus the frames the consumer has taken and played.
-		captured := cideal * sc.producer
+		captured := cideal*prate - float64(lost)
 		held := float64(a.ring.ReadCount()) - a.rs.Pending() - float64(a.hold) + float64(a.skip)
 		trueErr := captured - held - float64(sc.target)
 		a.ReadAt(out, time.Duration(ct*1e9))
 		st := a.Stats()
-		if res.lockAt < 0 && st.Locked {
-			res.lockAt = cideal
-			base = st
+		if !locked && st.Locked {
+			locked, lockedAt, base = true, cideal, st
+			minR, maxR = math.Inf(1), math.Inf(-1)
+			if res.lockAt < 0 {
+				res.lockAt = cideal
+			} else {
+				res.relockAt = cideal - (sc.stallAt + sc.stallFor)
+				res.maxTrueErr, res.maxMeasErr, sumSq, n = 0, 0, 0, 0
+			}
 		}
-		if res.lockAt >= 0 {
-			e := trueErr
-			res.maxTrueErr = math.Max(res.maxTrueErr, math.Abs(e))
+		if locked && !st.Locked {
+			locked = false
+		}
+		if locked {
+			res.maxTrueErr = math.Max(res.maxTrueErr, math.Abs(trueErr))
 			res.maxMeasErr = math.Max(res.maxMeasErr, math.Abs(st.Error))
-			sumSq += e * e
+			sumSq += trueErr * trueErr
 			n++
-			if cideal > res.lockAt+10 {
+			if cideal > lockedAt+10 {
 				minR = math.Min(minR, st.RatioPPM)
 				maxR = math.Max(maxR, st.RatioPPM)
+			}
+			if sc.onOutput != nil {
+				sc.onOutput(out)
 			}
 		}
 		ct, cideal = c.next()
 	}
 	st := a.Stats()
 	res.ratioPPM = a.integ * 1e6
+	res.totalUnder, res.totalJumps = st.Underruns, st.Jumps
 	if res.lockAt >= 0 {
 		res.underruns = st.Underruns - base.Underruns
 		res.overruns = st.Overruns - base.Overruns
 		res.jumps = st.Jumps - base.Jumps
 		res.rmsTrueErr = math.Sqrt(sumSq / float64(max(n, 1)))
-		res.ratioSpreadPP = maxR - minR
+		res.ratioSpread = maxR - minR
 	}
 	return res
-}
-
-var (
-	jit = 300 * time.Microsecond
-	lg  = 500
-)
-
-func TestSimulatedDrift(t *testing.T) {
-	for _, ppm := range []float64{0, 100, -100, 500, -500, 1000, -1000} {
-		r := simulate(t, simConfig{ppm: ppm, seconds: 60, jitter: jit, lateGap: lg, target: 1200})
-		t.Logf("%+5.0f ppm: lock %.2f s, true err max %.1f rms %.2f, meas err max %.1f, ratio %.2f ppm (true %.2f), spread %.2f ppm, under %d over %d jumps %d",
-			ppm, r.lockAt, r.maxTrueErr, r.rmsTrueErr, r.maxMeasErr, r.ratioPPM, r.trueRatioPPM, r.ratioSpreadPP, r.underruns, r.overruns, r.jumps)
-	}
 }
