@@ -323,7 +323,11 @@ func (p *Phone) sendLoop(ctx context.Context) {
 		p.mu.Unlock()
 		if err != nil {
 			var herr phoneapi.ErrorMsg
-			if errors.As(err, &herr) {
+			if c == phoneapi.Command(searchActiveCalls) && errors.As(err, &herr) {
+				// An optional query: hosts without it just have no
+				// calls to restore.
+				p.log.Debug("host cannot list its calls", "code", herr.Code, "error", herr.Text)
+			} else if errors.As(err, &herr) {
 				p.log.Warn("host refused command", "command", c.String(), "code", herr.Code, "error", herr.Text)
 			} else {
 				p.log.Warn("command failed", "command", c.String(), "err", err)

@@ -1,8 +1,10 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,4 +113,21 @@ func TestMissingControlsAndBadWords(t *testing.T) {
 		t.Fatal("a keyboard descriptor made a handset")
 	}
 	_ = hid.UsageFlash
+}
+
+func TestEmbeddedDescriptorsMatchTestdata(t *testing.T) {
+	names := Descriptors()
+	if len(names) != 8 {
+		t.Fatalf("embedded %d descriptors, want 8: %v", len(names), names)
+	}
+	for _, n := range names {
+		var vid, pid uint16
+		if _, err := fmt.Sscanf(n, "%04x-%04x", &vid, &pid); err != nil {
+			t.Fatalf("bad name %q", n)
+		}
+		emb, ok := Descriptor(vid, pid)
+		if !ok || !bytes.Equal(emb, load(t, n+".rdesc")) {
+			t.Errorf("%s: embedded copy differs from testdata/hid", n)
+		}
+	}
 }
