@@ -133,4 +133,3 @@ func (h *shownHandset) SetDisplay(text string) error {
 	}
 	return err
 }
-
