@@ -179,7 +179,16 @@ func collName(c *hid.Collection) string {
 	if c == nil {
 		return "none"
 	}
-	return fmt.Sprintf("%s@%d", c.Usage, c.Offset)
+	return fmt.Sprintf("%s@%d", collUsage(c), c.Offset)
+}
+
+// collUsage names a collection's usage; some devices open collections
+// without declaring one.
+func collUsage(c *hid.Collection) string {
+	if c.Usage == 0 {
+		return "(no usage)"
+	}
+	return c.Usage.String()
 }
 
 func writeDescribeText(w io.Writer, raw []byte, d *hid.ReportDescriptor) error {
@@ -199,7 +208,7 @@ func writeDescribeText(w io.Writer, raw []byte, d *hid.ReportDescriptor) error {
 	var walk func(cs []*hid.Collection, depth int)
 	walk = func(cs []*hid.Collection, depth int) {
 		for _, c := range cs {
-			fmt.Fprintf(bw, "  %s%s (%s) at offset %d, %d fields\n", strings.Repeat("  ", depth), c.Usage, c.Type, c.Offset, len(c.Fields))
+			fmt.Fprintf(bw, "  %s%s (%s) at offset %d, %d fields\n", strings.Repeat("  ", depth), collUsage(c), c.Type, c.Offset, len(c.Fields))
 			walk(c.Children, depth+1)
 		}
 	}
@@ -276,7 +285,7 @@ func toJSONCollRef(c *hid.Collection) *jsonCollRef {
 	if c == nil {
 		return nil
 	}
-	return &jsonCollRef{c.Offset, c.Type.String(), toJSONUsage(c.Usage)}
+	return &jsonCollRef{c.Offset, snake(c.Type.String()), toJSONUsage(c.Usage)}
 }
 
 type jsonItem struct {
