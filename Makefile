@@ -1,5 +1,8 @@
 # handsetd: build, test, demo. Every target installs what it needs first.
 GO      ?= go
+# scripts/deps.sh installs Go 1.26 into /usr/local/go or ~/.local/go when
+# the system's is missing or too old; staticcheck lands in ~/go/bin.
+export PATH := /usr/local/go/bin:$(HOME)/.local/go/bin:$(PATH):$(HOME)/go/bin
 PREFIX  ?= /usr/local
 DESTDIR ?=
 

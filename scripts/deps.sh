@@ -24,12 +24,12 @@ else
   exit 1
 fi
 
+sudo=()
+if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}" >&2
-  sudo=()
-  if [[ $(id -u) != 0 ]]; then
-    command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+  if ((${#sudo[@]})) && ! command -v sudo >/dev/null; then
+    echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   # jackd2 asks whether to enable realtime scheduling; answer no.
@@ -39,9 +39,28 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  if [[ -x /usr/local/go/bin/go ]]; then export PATH=$PATH:/usr/local/go/bin; else
-    echo "deps: Go 1.26 or newer is required (https://go.dev/dl/)" >&2; exit 1; fi
+# Go 1.26: Debian's own golang is too old. The Go module proxy serves the
+# official toolchain as a zip (golang.org/toolchain), which needs no Go to
+# fetch; it goes to /usr/local/go when that is free, else ~/.local/go.
+go_ok() { command -v go >/dev/null 2>&1 && [[ $(go env GOVERSION 2>/dev/null) =~ ^go1\.(2[6-9]|[3-9][0-9]) ]]; }
+[[ -x /usr/local/go/bin/go ]] && export PATH=/usr/local/go/bin:$PATH
+if ! go_ok; then
+  version=${GO_TOOLCHAIN:-1.26.8}
+  arch=$(dpkg --print-architecture)
+  dest=/usr/local/go
+  if [[ -e $dest || ! -w /usr/local ]]; then dest=$HOME/.local/go; fi
+  echo "deps: installing Go $version into $dest" >&2
+  for p in curl unzip; do command -v $p >/dev/null || { "${sudo[@]}" apt-get install -y -qq --no-install-recommends $p >/dev/null; }; done
+  tmp=$(mktemp -d)
+  curl -fsSL -o "$tmp/go.zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$version.linux-$arch.zip"
+  unzip -q "$tmp/go.zip" -d "$tmp"
+  mkdir -p "$(dirname "$dest")"
+  mv "$tmp/golang.org/toolchain@v0.0.1-go$version.linux-$arch" "$dest"
+  chmod +x "$dest"/bin/* "$dest"/pkg/tool/*/* 2>/dev/null || true
+  rm -rf "$tmp"
+  export PATH=$dest/bin:$PATH
+  go_ok || { echo "deps: Go install failed" >&2; exit 1; }
+  echo "deps: add $dest/bin to your PATH" >&2
 fi
 
 gobin=$(go env GOPATH)/bin

@@ -3,7 +3,8 @@
 # skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=$PATH:$(go env GOPATH)/bin:/usr/local/go/bin
+export PATH=/usr/local/go/bin:$HOME/.local/go/bin:$PATH
+export PATH=$PATH:$(go env GOPATH)/bin
 FUZZTIME=${FUZZTIME:-20s}
 
 step() { printf '\n=== %s\n' "$*"; }
