@@ -318,7 +318,7 @@ func FuzzAdapter(f *testing.F) {
 				}
 			}
 		}
-		if r := a.Stats().RatioPPM; math.Abs(r) > 2000 {
+		if r := a.Stats().RatioPPM; math.Abs(r) > 2000+1e-6 {
 			t.Fatalf("ratio %g ppm beyond the clamp", r)
 		}
 	})

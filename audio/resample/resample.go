@@ -54,6 +54,7 @@ type Resampler struct {
 
 	hist []float32 // interleaved input history
 	hl   int       // frames held in hist
+	drop int       // input frames to skip: the position ran past hist
 	pos  float64   // position of the next output, in frames into hist
 }
 
@@ -93,6 +94,7 @@ func (r *Resampler) Reset() {
 	// Zeros before the first input frame stand in for the past, so the
 	// first output lies exactly on the first input frame.
 	r.hl = r.left
+	r.drop = 0
 	r.pos = float64(r.left)
 }
 
@@ -106,7 +108,7 @@ func (r *Resampler) Quality() Quality { return r.q }
 // position of its next output, fractional part included. A FIFO fill
 // measured for latency control must add it: those frames have left the
 // FIFO but have not been played.
-func (r *Resampler) Pending() float64 { return float64(r.hl) - r.pos }
+func (r *Resampler) Pending() float64 { return float64(r.hl-r.drop) - r.pos }
 
 // Need returns how many more input frames Process needs to produce
 // outFrames output frames at ratio. It may be off by one frame through
@@ -117,7 +119,7 @@ func (r *Resampler) Need(outFrames int, ratio float64) int {
 	}
 	ratio = sane(ratio)
 	last := r.pos + float64(outFrames-1)*ratio
-	n := int(last) + r.right + 1 - r.hl
+	n := int(last) + r.right + 1 - r.hl + r.drop
 	if n < 0 {
 		return 0
 	}
@@ -147,14 +149,24 @@ func (r *Resampler) Process(in, out []float32, ratio float64) (consumed, produce
 
 	// Drop history the next output no longer needs, then append input.
 	if keep := int(r.pos) - r.left; keep > 0 {
-		copy(r.hist, r.hist[keep*ch:r.hl*ch])
-		r.hl -= keep
+		if keep <= r.hl {
+			copy(r.hist, r.hist[keep*ch:r.hl*ch])
+			r.hl -= keep
+		} else {
+			// A large ratio stepped past everything held: the
+			// input up to the position is skipped as it arrives.
+			r.drop += keep - r.hl
+			r.hl = 0
+		}
 		r.pos -= float64(keep)
 	}
+	skip := min(r.drop, inFrames)
+	r.drop -= skip
 	space := len(r.hist)/ch - r.hl
-	consumed = min(inFrames, space)
-	copy(r.hist[r.hl*ch:], in[:consumed*ch])
-	r.hl += consumed
+	take := min(inFrames-skip, space)
+	copy(r.hist[r.hl*ch:], in[skip*ch:(skip+take)*ch])
+	r.hl += take
+	consumed = skip + take
 
 	for produced < outFrames {
 		i := int(r.pos)

@@ -205,7 +205,7 @@ func FuzzProcess(f *testing.F) {
 					t.Fatalf("non-finite output %g", v)
 				}
 			}
-			if p := r.Pending(); p < -1 || p > float64(MaxInputFrames+64) {
+			if p := r.Pending(); p < -16 || p > float64(MaxInputFrames+64) {
 				t.Fatalf("Pending %g out of range", p)
 			}
 		}
