@@ -126,7 +126,7 @@ func runDaemon(ctx context.Context, env *cmdEnv, args []string) error {
 	var cf commonFlags
 	cf.register(fs)
 	var sim simulateFlag
-	fs.Var(&sim, "simulate", "use a simulated handset driven from the terminal instead of real ones (a model id from 'handsetd list-models' or a .rdesc file; default "+defaultSimModel+")")
+	fs.Var(&sim, "simulate", "use a simulated handset driven from the terminal instead of real ones (a model id from 'handsetd models' or a .rdesc file; default "+defaultSimModel+")")
 	udevSource := fs.String("udev-source", "udev", "libudev event source: udev, or kernel where no udevd runs")
 	if err := fs.Parse(args); err != nil {
 		return err
