@@ -25,6 +25,20 @@
 //     the target in one step, by discarding frames or inserting silence;
 //     the loop never slews there.
 //
+// Measured in virtual time (sim_test.go: two simulated clocks, 256-frame
+// periods, 0.3 ms of jitter, one callback in 500 held up two periods and
+// followed by two back to back; target 1200 frames): at 0, +-100, +-500
+// and +-1000 ppm the loop locks in 7.0 s, then holds the true fill within
+// 3.2 frames (rms 0.4) of the target for 10 minutes with no underrun,
+// overrun or jump, and its drift estimate ends within 3.3 ppm of the
+// truth. The unit tests simulate 60 s; go test -long, or
+//
+//	go test -run '^$' -bench Simulation10Min -benchtime 1x ./audio/drift
+//
+// simulates 10 minutes per drift. BenchmarkDuplex48kMono measures the
+// cost of a call's audio (two adapters, tone mixing): about 0.12-0.2 % of
+// one core per second of 48 kHz mono duplex audio.
+//
 // Read and Write allocate nothing, take no locks, log nothing and make no
 // system calls. Stats may be read from any goroutine.
 package drift

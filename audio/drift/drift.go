@@ -110,6 +110,7 @@ type Stats struct {
 	Overruns  uint64  // producer callbacks that found the FIFO full
 	Jumps     uint64  // one-step corrections of the fill, the first included
 	RatioPPM  float64 // correction in use: (ratio-1) x 1e6, input frames per output frame
+	DriftPPM  float64 // the loop's estimate of the clock offset (its integral), ppm
 	Fill      float64 // fill measured at the last consumer callback entry, in frames
 	Error     float64 // Fill minus the target, in frames
 	Locked    bool    // loop narrowed and error small
@@ -166,6 +167,7 @@ type Adapter struct {
 
 	underruns, overruns, jumps atomic.Uint64
 	ratioBits, fillBits        atomic.Uint64
+	driftBits                  atomic.Uint64
 	errBits                    atomic.Uint64
 	locked                     atomic.Bool
 }
@@ -433,6 +435,7 @@ func (a *Adapter) bandwidth() float64 {
 
 func (a *Adapter) publishRatio() {
 	a.ratioBits.Store(math.Float64bits((a.ratio - 1) * 1e6))
+	a.driftBits.Store(math.Float64bits(a.integ * 1e6))
 }
 
 func (a *Adapter) setLocked(v bool) {
@@ -448,6 +451,7 @@ func (a *Adapter) Stats() Stats {
 		Overruns:  a.overruns.Load(),
 		Jumps:     a.jumps.Load(),
 		RatioPPM:  math.Float64frombits(a.ratioBits.Load()),
+		DriftPPM:  math.Float64frombits(a.driftBits.Load()),
 		Fill:      math.Float64frombits(a.fillBits.Load()),
 		Error:     math.Float64frombits(a.errBits.Load()),
 		Locked:    a.locked.Load(),

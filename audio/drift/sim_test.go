@@ -176,7 +176,7 @@ func simulate(t testing.TB, sc simConfig) simResult {
 		ct, cideal = c.next()
 	}
 	st := a.Stats()
-	res.ratioPPM = a.integ * 1e6
+	res.ratioPPM = st.DriftPPM
 	res.totalUnder, res.totalJumps = st.Underruns, st.Jumps
 	if res.lockAt >= 0 {
 		res.underruns = st.Underruns - base.Underruns
