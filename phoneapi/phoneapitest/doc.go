@@ -21,6 +21,8 @@
 //	ALTER CALL ...  echoed, then the CALL id STATUS notifications it causes
 //	SET MUTE x      MUTE x, and MUTE x to every client
 //	CALL target     CALL id STATUS ROUTING, then the outgoing call's notifications
+//	SEARCH ACTIVECALLS
+//	                CALLS id, id (the calls not ended), or CALLS
 //	anything else   ERROR 2 Unknown command (before NAME: ERROR 68)
 //
 // Replies carry the command's id. With RepliesViaNotify an id'd reply comes

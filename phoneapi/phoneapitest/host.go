@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -474,8 +475,35 @@ func (h *Host) answer(sender string, cmd phoneapi.Command) (phoneapi.Message, []
 	case phoneapi.CallCmd:
 		call, notes := h.placeLocked(c.Target)
 		return phoneapi.CallMsg{ID: call.ID, Property: "STATUS", Value: "ROUTING"}, notes
+	case phoneapi.RawCmd:
+		if strings.EqualFold(strings.Join(strings.Fields(c.Line), " "), "SEARCH ACTIVECALLS") {
+			return h.activeCallsLocked(), nil
+		}
 	}
 	return phoneapi.ErrorMsg{Code: 2, Text: "Unknown command"}, nil
+}
+
+// activeCallsLocked answers SEARCH ACTIVECALLS: "CALLS 101, 102", the
+// calls that have not ended in id order, or "CALLS" when there is none. A
+// device re-plugged mid-call asks it to show the call again.
+func (h *Host) activeCallsLocked() phoneapi.Message {
+	ids := make([]int, 0, len(h.calls))
+	for id, c := range h.calls {
+		if !c.ended() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	line := "CALLS"
+	for i, id := range ids {
+		if i == 0 {
+			line += " "
+		} else {
+			line += ", "
+		}
+		line += strconv.Itoa(id)
+	}
+	return phoneapi.UnknownMsg{Line: line}
 }
 
 func (h *Host) getCallLocked(c phoneapi.GetCallCmd) phoneapi.Message {

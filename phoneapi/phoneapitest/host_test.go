@@ -46,6 +46,7 @@ func TestAnswersLikeTheReference(t *testing.T) {
 		{"MUTE ON", "OK", []string{"MUTE ON"}},
 		{"SET MUTE OFF", "MUTE OFF", []string{"MUTE OFF"}},
 		{"GET CALL 101 TYPE", "ERROR 12 Unknown call", nil},
+		{"SEARCH ACTIVECALLS", "CALLS", nil},
 		{"ALTER CALL 101 ANSWER", "ERROR 20 Unknown call", nil},
 		{"CALL +4912345", "CALL 101 STATUS ROUTING", []string{
 			"CALL 101 TYPE OUTGOING_PSTN", "CALL 101 PARTNER_HANDLE +4912345",
@@ -53,14 +54,36 @@ func TestAnswersLikeTheReference(t *testing.T) {
 		{"ALTER CALL 101 ANSWER", "ERROR 23 Cannot answer this call at the moment", nil},
 		{"GET CALL 101 TYPE", "CALL 101 TYPE OUTGOING_PSTN", nil},
 		{"GET CALL 101 COLOUR", "ERROR 13 Invalid PROP", nil},
+		{"SEARCH ACTIVECALLS", "CALLS 101", nil},
 		{"ALTER CALL 101 HANGUP", "ALTER CALL 101 HANGUP", []string{"CALL 101 STATUS CANCELLED"}},
 		{"ALTER CALL 101 HANGUP", "ERROR 20 Unknown call", nil},
+		{"SEARCH ACTIVECALLS", "CALLS", nil},
+		{"SEARCH FRIENDS", "ERROR 2 Unknown command", nil},
 		{"FLY AWAY", "ERROR 2 Unknown command", nil},
 	}
 	for _, s := range steps {
 		reply, notes := exchange(h, ":1.7", s.line)
 		if reply != s.reply || strings.Join(notes, "|") != strings.Join(s.notes, "|") {
 			t.Errorf("%s: %q %q, want %q %q", s.line, reply, notes, s.reply, s.notes)
+		}
+	}
+}
+
+// TestSearchActiveCalls: the calls not ended, in id order, held ones too.
+func TestSearchActiveCalls(t *testing.T) {
+	h := bareHost()
+	exchange(h, ":1.7", "NAME Phone")
+	h.mu.Lock()
+	h.ringLocked("alice", "", true) // 101: answered, then held
+	h.ringLocked("bob", "", true)   // 102: missed
+	h.ringLocked("carol", "", true) // 103: still ringing
+	h.answerLocked(101)
+	h.holdLocked(101)
+	h.hangupLocked(102, false)
+	h.mu.Unlock()
+	for _, line := range []string{"SEARCH ACTIVECALLS", "search  activecalls"} {
+		if reply, notes := exchange(h, ":1.7", line); reply != "CALLS 101, 103" || notes != nil {
+			t.Errorf("%s: %q %q, want %q and no notifications", line, reply, notes, "CALLS 101, 103")
 		}
 	}
 }
