@@ -55,3 +55,23 @@ func TestMissingDevice(t *testing.T) {
 		t.Fatalf("got %v, want %v", err, ErrNoDevice)
 	}
 }
+
+// FuzzSysfsAttrs feeds arbitrary attribute values to the parsers of
+// sysfs text: they must never panic, and must agree with what they accept.
+func FuzzSysfsAttrs(f *testing.F) {
+	for _, s := range []string{"0", "31", "-1", "01", "03", "", "0d8c", "ffff", "1ffff", "C-Media USB Headphone Set", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, ok := parseIndex(s); ok && n < 0 {
+			t.Errorf("parseIndex(%q) = %d, accepted", s, n)
+		}
+		isAudioClass(s)
+		if name := cardName("", s, s); name == "" {
+			t.Errorf("cardName with ids %q is empty", s)
+		}
+		if name := cardName(s, "0d8c", "000c"); s != "" && name != s {
+			t.Errorf("cardName(%q) = %q, want the product string", s, name)
+		}
+	})
+}
