@@ -39,3 +39,12 @@ handsetd_stop() {
 	done
 	return 0
 }
+
+# handsetd_restart restarts the user services that run, after an upgrade
+# replaced the binary under them; stopped ones stay stopped.
+handsetd_restart() {
+	for u in $(handsetd_users); do
+		systemctl --user -M "$u@" try-restart handsetd.service 2>/dev/null || true
+	done
+	return 0
+}
