@@ -4,6 +4,7 @@ package bridge_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -32,6 +33,9 @@ func TestJackBridge(t *testing.T) {
 func runJackBridge(t *testing.T, cCallback bool) {
 	if os.Getenv("JACK_DEFAULT_SERVER") == "" {
 		t.Fatal("JACK_DEFAULT_SERVER is not set: run under scripts/with-jack.sh")
+	}
+	if err := pa.SetJackClientName(fmt.Sprintf("bridge-test-%d", os.Getpid())); err != nil {
+		t.Fatal(err)
 	}
 	if err := pa.Init(); err != nil {
 		t.Fatal(err)
@@ -115,6 +119,9 @@ func runJackBridge(t *testing.T, cCallback bool) {
 // TestJackDirectTone plays a tone in direct mode: the handset's output is
 // open only while it plays.
 func TestJackDirectTone(t *testing.T) {
+	if err := pa.SetJackClientName(fmt.Sprintf("bridge-test-%d", os.Getpid())); err != nil {
+		t.Fatal(err)
+	}
 	if err := pa.Init(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@
 package pa_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"sync/atomic"
@@ -19,6 +20,11 @@ func jackSystem(tb testing.TB) (pa.Device, []pa.Device) {
 	tb.Helper()
 	if os.Getenv("JACK_DEFAULT_SERVER") == "" {
 		tb.Fatal("JACK_DEFAULT_SERVER is not set: run under scripts/with-jack.sh")
+	}
+	// A name of our own: another test process may hold "PortAudio" on
+	// the same server.
+	if err := pa.SetJackClientName(jackClient); err != nil {
+		tb.Fatal(err)
 	}
 	if err := pa.Init(); err != nil {
 		tb.Fatal(err)
@@ -38,6 +44,8 @@ func jackSystem(tb testing.TB) (pa.Device, []pa.Device) {
 	}
 	return d, devs
 }
+
+var jackClient = fmt.Sprintf("pa-test-%d", os.Getpid())
 
 func jackConnect(tb testing.TB, from, to string) {
 	tb.Helper()
@@ -136,7 +144,7 @@ func TestJackLoopLatency(t *testing.T) {
 			if err := s.Start(); err != nil {
 				t.Fatal(err)
 			}
-			jackConnect(t, "PortAudio:out_0", "PortAudio:in_0")
+			jackConnect(t, jackClient+":out_0", jackClient+":in_0")
 			if !waitFor(t, 10*time.Second, func() bool { return int(loop.n.Load()) >= 10 }) {
 				t.Fatalf("only %d impulses came back: %v", loop.n.Load(), s.Stats())
 			}
