@@ -663,8 +663,8 @@ func (h *Handset) hook(c *control, rising bool, now time.Time, emit func(devices
 	if off {
 		h.offHook = true
 		h.hookOffAt = now
-		emit(devices.Event{Kind: devices.HookOff})
 		h.ack(devices.OffHook, true)
+		emit(devices.Event{Kind: devices.HookOff})
 		return 0
 	}
 	if left := h.hookOffAt.Add(h.hookWin).Sub(now); h.hookWin > 0 && left > 0 {
@@ -680,8 +680,8 @@ func (h *Handset) hook(c *control, rising bool, now time.Time, emit func(devices
 
 func (h *Handset) goOnHook(emit func(devices.Event)) {
 	h.offHook = false
-	emit(devices.Event{Kind: devices.HookOn})
 	h.ack(devices.OffHook, false)
+	emit(devices.Event{Kind: devices.HookOn})
 }
 
 // hookWindowClosed emits the hook-on held back if the hook still reads
@@ -704,17 +704,21 @@ func (h *Handset) mute(c *control, rising, changed, on bool, now time.Time, emit
 		h.log.Debug("mute ignored on hook")
 		return
 	}
+	// Acknowledge before emitting: the phone answers the event from
+	// another goroutine by setting the Mute indicator, which also moves
+	// the state a toggle starts from. Reading that state after the emit
+	// raced with it and could switch the LED back off.
 	if toggle {
-		emit(devices.Event{Kind: devices.MuteToggle})
 		h.ackMute(!h.isMuted())
+		emit(devices.Event{Kind: devices.MuteToggle})
 		return
 	}
+	h.ackMute(on)
 	if on {
 		emit(devices.Event{Kind: devices.MuteOn})
 	} else {
 		emit(devices.Event{Kind: devices.MuteOff})
 	}
-	h.ackMute(on)
 }
 
 // bounced applies the debounce window to a press of c, recording it when
