@@ -27,6 +27,17 @@
 //     keymap_kip1000, keymap_gtalk, keymap_usbph01 and keymap_atcom, keyed
 //     by the same names as the kernel's "phone" module parameter.
 //
+// # Models
+//
+// All four products report the C-Media id 0d8c:000e, so the model database
+// cannot tell their key layouts apart: its builtin "cm109" entry covers the
+// CM109 range with the KIP1000 layout, the kernel's default. The files in
+// this package's models/ directory select the other layouts; copying one
+// into the user model directory ($XDG_CONFIG_HOME/handsetd/models) makes it
+// shadow the builtin entry, as the kernel's "phone" module parameter does.
+// [ModelConfig] reads quirk cm109_keymap, the model's key map, its
+// ring_cadence_ms and quirk cm109_hook_keys.
+//
 // # Events
 //
 // Scancodes become phone-API key names (docs/phone-api.md): digits, "*" and

@@ -451,3 +451,21 @@ func TestModelConfig(t *testing.T) {
 		t.Fatalf("New with a bad key name = %v, want ErrConfig", err)
 	}
 }
+
+func TestBuiltinModel(t *testing.T) {
+	db, err := models.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := db.Lookup(0x6993, 0xb001)
+	if !ok || m.ID != "yealink-usb-p1k" {
+		t.Fatalf("6993:b001 -> %v, %v", m, ok)
+	}
+	cfg, err := yealink.ModelConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := yealink.New(context.Background(), yealinksim.New(clock.NewFake()), cfg); err != nil {
+		t.Fatalf("New from the builtin model: %v", err)
+	}
+}
