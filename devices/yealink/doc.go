@@ -43,8 +43,9 @@
 // YEALINK_POLLING_FREQUENCY, 10 Hz, but has no way to wait). This driver
 // polls every [Config.PollInterval], 100 ms by default, and only while Run
 // runs: at idle that is 10 control transfers and 10 interrupt transfers of
-// 16 bytes per second and 10 wake-ups of one goroutine, about 0.1 ms of
-// CPU per second. A key pressed and released between two polls, or two
+// 16 bytes per second and 10 wake-ups of one goroutine. The driver's own
+// work is under 1 µs per poll (BenchmarkPoll: 0.74 µs, 7 allocations, on
+// the 2-core build machine); libusb's transfers come on top. A key pressed and released between two polls, or two
 // presses of the same key without a poll between them, is seen once or not
 // at all; 100 ms is shorter than a deliberate key press.
 //
