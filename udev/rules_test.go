@@ -44,24 +44,42 @@ func TestRulesFileMatchesDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("udev/%s drifted from the model database; run: go test ./udev -run TestRulesFileMatchesDatabase -update\n%s",
+		t.Errorf("udev/%s drifted from the model database (- committed, + generated); run: go test ./udev -run TestRulesFileMatchesDatabase -update\n%s",
 			udev.RulesFile, lineDiff(string(want), string(got)))
 	}
 }
 
+// lineDiff lists the lines only in a ("-") or only in b ("+"), in order,
+// from a longest common subsequence of lines: enough for files of a few
+// dozen lines.
 func lineDiff(a, b string) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	// lcs[i][j] is the LCS length of al[i:] and bl[j:].
+	lcs := make([][]int, len(al)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(bl)+1)
+	}
+	for i := len(al) - 1; i >= 0; i-- {
+		for j := len(bl) - 1; j >= 0; j-- {
+			if al[i] == bl[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
 	var out strings.Builder
-	for i := 0; i < max(len(al), len(bl)); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			fmt.Fprintf(&out, "line %d:\n  committed: %s\n  generated: %s\n", i+1, x, y)
+	i, j := 0, 0
+	for i < len(al) || j < len(bl) {
+		switch {
+		case i < len(al) && j < len(bl) && al[i] == bl[j]:
+			i, j = i+1, j+1
+		case j < len(bl) && (i == len(al) || lcs[i][j+1] >= lcs[i+1][j]):
+			fmt.Fprintf(&out, "+%d: %s\n", j+1, bl[j])
+			j++
+		default:
+			fmt.Fprintf(&out, "-%d: %s\n", i+1, al[i])
+			i++
 		}
 	}
 	return out.String()
