@@ -8,8 +8,9 @@
 #   4. systemd-analyze verify accepts the installed user unit;
 #   5. udevadm test runs the installed rules against fake sysfs devices in a
 #      private mount namespace: a known Jabra headset (USB and hidraw), an
-#      unknown Telephony device (through the probe), a keyboard and a
-#      Telephony device that also types keys. udev's own parser and matcher
+#      unknown Telephony device (through the probe), a keyboard, a
+#      Telephony device that also types keys, and CM109 USB ids inside and
+#      outside the model's product id range. udev's own parser and matcher
 #      decide; nothing of the host's /run, /dev or /sys is touched;
 #   6. apt-get remove --purge leaves nothing behind;
 #   7. make install / uninstall with PREFIX=/usr/local into a DESTDIR.
@@ -142,6 +143,12 @@ fake "Keyboard" 046d c31c "$src/udev/testdata/boot-keyboard.rdesc" 3
 kbd_usb=$usb kbd_raw=$raw
 fake "Telephony keyboard" 1234 9999 "$src/udev/testdata/telephony-keyboard.rdesc" 4
 mix_raw=$raw
+# CM109 phones are a product id range; usbhid ignores them, so only the
+# USB node matters.
+fake "CM109 phone" 0d8c 000c "$src/udev/testdata/boot-keyboard.rdesc" 5
+cm_usb=$usb
+fake "C-Media device outside the range" 0d8c 0010 "$src/udev/testdata/boot-keyboard.rdesc" 6
+cmx_usb=$usb
 
 mount -t tmpfs tmpfs /run
 mount --bind "$T/sys" /sys
@@ -182,9 +189,12 @@ p=$(utest "$tel_usb");   refused "unknown Telephony device, USB node" "$p"
 p=$(utest "$kbd_raw");   refused "keyboard, hidraw" "$p"
 p=$(utest "$kbd_usb");   refused "keyboard, USB node" "$p"
 p=$(utest "$mix_raw");   refused "Telephony device that types keys, hidraw" "$p"
+p=$(utest "$cm_usb");    granted "CM109 in the product id range, USB node" "$p" HANDSETD_MODEL=cm109
+p=$(utest "$cmx_usb");   refused "C-Media device outside the range, USB node" "$p"
 NS
+unshare -m true || fail "cannot create a private mount namespace for udevadm test (needs CAP_SYS_ADMIN)"
 mkdir "$work/ns"
-unshare -m bash "$work/ns.sh" "$PWD" "$work/ns" 2>&1 || fail "udevadm tests failed (a private mount namespace needs CAP_SYS_ADMIN)"
+unshare -m bash "$work/ns.sh" "$PWD" "$work/ns" 2>&1 || fail "udevadm tests failed"
 
 step "apt-get remove --purge"
 apt-get remove --purge -y -q handsetd || fail "apt-get remove --purge handsetd failed"
