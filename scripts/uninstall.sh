@@ -36,6 +36,13 @@ for f in \
     echo "uninstall: removed $DESTDIR$f"
   fi
 done
+# Directories install.sh may have created, when empty; never under /usr,
+# where dpkg owns them.
 rmdir "$DESTDIR$PREFIX/share/doc/handsetd" 2>/dev/null || true
+if [[ $PREFIX != /usr ]]; then
+  for d in "$UDEVRULESDIR" "${UDEVRULESDIR%/*}" "$USERUNITDIR" "${USERUNITDIR%/*}"; do
+    rmdir "$DESTDIR$d" 2>/dev/null || true
+  done
+fi
 
 [[ -n $DESTDIR ]] || handsetd_reload
