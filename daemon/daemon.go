@@ -46,9 +46,17 @@ type HostSession interface {
 	Run(ctx context.Context, l HostListener) error
 }
 
-// AudioNames says which sound devices to report for a handset (AUDIO_IN,
-// AUDIO_OUT); empty names are not reported.
-type AudioNames func(info devices.Info) (in, out string)
+// HandsetAudio is a handset's audio: the devices to report to the host
+// (AUDIO_IN, AUDIO_OUT; empty names are not reported) and its tones.
+type HandsetAudio interface {
+	phone.Tones
+	Names() (in, out string)
+	Close() error
+}
+
+// ErrAudioOff tells the daemon that audio is switched off: not worth a
+// log line.
+var ErrAudioOff = errors.New("daemon: audio is off")
 
 // Config configures the daemon.
 type Config struct {
@@ -58,8 +66,9 @@ type Config struct {
 	Mode    phone.Mode
 	Logger  *slog.Logger
 	Clock   clock.Clock
-	Audio   AudioNames
-	Tones   func(info devices.Info) phone.Tones
+	// Audio opens a handset's audio. A handset without audio works for
+	// control; the error says why, once.
+	Audio func(ctx context.Context, info devices.Info) (HandsetAudio, error)
 	// FlushTimeout bounds how long a leaving handset's last commands may
 	// wait for the host. Zero means 500 ms.
 	FlushTimeout time.Duration
@@ -247,10 +256,17 @@ func (d *Daemon) runSlot(ctx context.Context, s *slot) {
 		FlushTimeout: d.cfg.FlushTimeout,
 	}
 	if d.cfg.Audio != nil {
-		pcfg.AudioIn, pcfg.AudioOut = d.cfg.Audio(info)
-	}
-	if d.cfg.Tones != nil {
-		pcfg.Tones = d.cfg.Tones(info)
+		a, err := d.cfg.Audio(ctx, info)
+		switch {
+		case err == nil:
+			defer a.Close()
+			pcfg.AudioIn, pcfg.AudioOut = a.Names()
+			pcfg.Tones = a
+			log.Info("handset audio", "in", pcfg.AudioIn, "out", pcfg.AudioOut)
+		case errors.Is(err, ErrAudioOff):
+		default:
+			log.Info("handset works without audio", "reason", err)
+		}
 	}
 	ph := phone.New(pcfg)
 

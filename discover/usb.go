@@ -12,6 +12,7 @@ import (
 	"handsetd/devices/cm109"
 	"handsetd/devices/models"
 	"handsetd/devices/usbio"
+	"handsetd/devices/yealink"
 	"handsetd/hid/hotplug"
 )
 
@@ -21,7 +22,8 @@ type vendorDriver func(ctx context.Context, tr usbio.Transport, m *models.Model,
 // vendorDrivers are the drivers for USB phones without a hidraw node, by
 // model database driver name.
 var vendorDrivers = map[string]vendorDriver{
-	"cm109": openCM109,
+	"cm109":       openCM109,
+	"yealink-p1k": openYealink,
 }
 
 func openCM109(ctx context.Context, tr usbio.Transport, m *models.Model, info devices.Info, s *Devices) (devices.Handset, error) {
@@ -29,18 +31,36 @@ func openCM109(ctx context.Context, tr usbio.Transport, m *models.Model, info de
 	if err != nil {
 		return nil, err
 	}
-	cfg.Info = info
-	cfg.Clock = s.opt.Clock
-	cfg.Logger = s.log.With("handset", info.Name)
-	if s.opt.KeyMap != nil {
-		if km := s.opt.KeyMap(m.ID); len(km) > 0 {
-			if cfg.KeyMap == nil {
-				cfg.KeyMap = map[string]string{}
-			}
-			maps.Copy(cfg.KeyMap, km)
-		}
-	}
+	cfg.Info, cfg.Clock, cfg.Logger = info, s.opt.Clock, s.log.With("handset", info.Name)
+	cfg.KeyMap = s.keyMap(cfg.KeyMap, m.ID)
 	return cm109.New(ctx, tr, cfg)
+}
+
+func openYealink(ctx context.Context, tr usbio.Transport, m *models.Model, info devices.Info, s *Devices) (devices.Handset, error) {
+	cfg, err := yealink.ModelConfig(m)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Info, cfg.Clock, cfg.Logger = info, s.opt.Clock, s.log.With("handset", info.Name)
+	cfg.KeyMap = s.keyMap(cfg.KeyMap, m.ID)
+	return yealink.New(ctx, tr, cfg)
+}
+
+// keyMap lays the user's key map for a model over the model's own.
+func (s *Devices) keyMap(model map[string]string, id string) map[string]string {
+	if s.opt.KeyMap == nil {
+		return model
+	}
+	user := s.opt.KeyMap(id)
+	if len(user) == 0 {
+		return model
+	}
+	out := maps.Clone(model)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, user)
+	return out
 }
 
 func (s *Devices) usbDevice(d hotplug.Device) (daemon.Device, bool) {

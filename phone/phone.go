@@ -60,6 +60,12 @@ type Tones interface {
 	DialTone(on bool)
 	// KeyTone plays the DTMF feedback for a key press.
 	KeyTone(key string)
+	// RingTone rings through the earpiece or speaker, for handsets that
+	// have no ringer or buzzer of their own.
+	RingTone(on bool)
+	// CallAudio says whether the host's call audio is running, during
+	// which local tones must not take the handset's sound device.
+	CallAudio(active bool)
 }
 
 // Config configures a Phone.
@@ -105,6 +111,7 @@ type Phone struct {
 	hookOff     bool
 	muted       bool
 	ringing     bool
+	callAudio   bool
 	offHookLED  bool
 	holdLED     bool
 	display     string

@@ -146,6 +146,16 @@ func (f *fakeTones) KeyTone(k string) {
 	defer f.mu.Unlock()
 	f.log = append(f.log, "key="+k)
 }
+func (f *fakeTones) RingTone(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, fmt.Sprintf("ring=%v", on))
+}
+func (f *fakeTones) CallAudio(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, fmt.Sprintf("call=%v", on))
+}
 func (f *fakeTones) take() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -355,8 +365,12 @@ func TestAccessModeAnswerAndHangUp(t *testing.T) {
 	r.event(devices.HookOn)
 	r.host.expect(t, "ALTER CALL 30 DTMF 4", "SET MUTE ON", "ALTER CALL 30 HANGUP")
 	r.host.quiet(t, r.p)
-	if got := r.tones.take(); !slices.Equal(got, []string{"key=4"}) {
-		t.Fatalf("tones %q, want [key=4]", got)
+	if got := r.tones.take(); !slices.Equal(got, []string{"call=true", "key=4"}) {
+		t.Fatalf("tones %q, want [call=true key=4]", got)
+	}
+	r.notify("CALL 30 STATUS FINISHED")
+	if got := r.tones.take(); !slices.Equal(got, []string{"call=false"}) {
+		t.Fatalf("tones %q, want [call=false]", got)
 	}
 }
 
@@ -434,5 +448,33 @@ func TestParseCallList(t *testing.T) {
 		if ok != tc.ok || !slices.Equal(got, tc.want) {
 			t.Errorf("parseCallList(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// ringerless is a handset without a ringer: the phone rings through the
+// earpiece instead.
+type ringerless struct{ *fakeHandset }
+
+func (ringerless) Indicators() []devices.Indicator {
+	return []devices.Indicator{devices.Ring, devices.OffHook}
+}
+
+func TestRingToneForHandsetsWithoutRinger(t *testing.T) {
+	tones := &fakeTones{}
+	hs := ringerless{newFakeHandset()}
+	host := newFakeHost()
+	p := New(Config{Handset: hs, Host: host, Clock: clock.NewFake(), Tones: tones})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	p.HostAttached(ctx)
+	for _, l := range []string{"CALL 1 TYPE INCOMING_P2P", "CALL 1 STATUS RINGING", "CALL 1 STATUS INPROGRESS"} {
+		m, _ := phoneapi.Parse(l)
+		p.HostMessage(ctx, m)
+	}
+	p.Sync(ctx)
+	if got, want := tones.take(), []string{"ring=true", "ring=false", "call=true"}; !slices.Equal(got, want) {
+		t.Fatalf("tones %q, want %q", got, want)
 	}
 }

@@ -87,6 +87,15 @@ func (p *Phone) refresh() {
 		p.log.Info("ringing", "on", ring)
 		p.setIndicator(devices.Ring, ring)
 		p.setIndicator(devices.Ringer, ring)
+		if _, hasRinger := p.indicators[devices.Ringer]; !hasRinger && p.cfg.Tones != nil {
+			p.cfg.Tones.RingTone(ring)
+		}
+	}
+	if offHook != p.callAudio {
+		p.callAudio = offHook
+		if p.cfg.Tones != nil {
+			p.cfg.Tones.CallAudio(offHook)
+		}
 	}
 	if offHook != p.offHookLED {
 		p.offHookLED = offHook

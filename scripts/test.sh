@@ -38,7 +38,7 @@ go test -count=1 -tags umockdev -exec umockdev-wrapper "${upkgs[@]}"
 step "PortAudio on jackd (dummy backend)"
 mapfile -t jpkgs < <(tagged_pkgs jack)
 if ((${#jpkgs[@]})); then
-  scripts/with-jack.sh go test -count=1 -tags jack "${jpkgs[@]}"
+  scripts/with-jack.sh go test -p 1 -count=1 -tags jack "${jpkgs[@]}"
 else
   echo "no jack-tagged tests yet"; [[ ${CI:-} == true ]] && [[ -d audio/bridge ]] && exit 1
 fi

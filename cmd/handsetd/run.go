@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,8 +11,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"handsetd/audio/route"
 	"handsetd/config"
 	"handsetd/daemon"
+	"handsetd/devices"
 	"handsetd/devices/models"
 	"handsetd/devices/telephony"
 	"handsetd/discover"
@@ -246,5 +249,31 @@ func buildDaemon(env *cmdEnv, cfg *config.Config, db *models.DB, log *slog.Logge
 		}),
 		Mode:   mode,
 		Logger: log,
+		Audio:  handsetAudio(cfg.Audio, log),
 	}), nil
+}
+
+// handsetAudio opens each handset's audio route as the [audio] section
+// says.
+func handsetAudio(a config.Audio, log *slog.Logger) func(context.Context, devices.Info) (daemon.HandsetAudio, error) {
+	return func(ctx context.Context, info devices.Info) (daemon.HandsetAudio, error) {
+		r, err := route.Open(ctx, route.Config{
+			Route:         a.Route,
+			TonePlan:      a.TonePlan,
+			DialTone:      a.DialTone,
+			HandsetInput:  a.HandsetInput,
+			HandsetOutput: a.HandsetOutput,
+			HostInput:     a.HostInput,
+			HostOutput:    a.HostOutput,
+			Latency:       a.Latency,
+			Logger:        log.With("handset", info.Name),
+		}, info)
+		if errors.Is(err, route.ErrOff) {
+			return nil, daemon.ErrAudioOff
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
 }
