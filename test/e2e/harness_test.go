@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -528,19 +529,6 @@ func (b *logBuffer) text() string {
 	return strings.Join(b.lines, "\n")
 }
 
-// records returns the JSON records logged so far.
-func (b *logBuffer) records() []logRecord {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []logRecord
-	for _, r := range b.recs {
-		if r != nil {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // mark is the number of records so far, for waitFrom.
 func (b *logBuffer) mark() int {
 	b.mu.Lock()
@@ -595,3 +583,5 @@ func (r *rig) waitLog(d *daemonProc, msg string, attrs ...string) logRecord {
 	}
 	return rec
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
