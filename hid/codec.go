@@ -165,10 +165,11 @@ func insert(p []byte, off, n int, v uint32) {
 	}
 }
 
-// Encoder builds output and feature reports. It keeps a shadow copy of
-// every such report, so that changing one field (one LED) leaves the
-// others that share the report, even the same byte, as last set. It is
-// safe for concurrent use.
+// Encoder builds output and feature reports (or, made by NewInputEncoder,
+// input reports for a simulated device). It keeps a shadow copy of every
+// such report, so that changing one field (one LED) leaves the others that
+// share the report, even the same byte, as last set. It is safe for
+// concurrent use.
 type Encoder struct {
 	mu     sync.Mutex
 	d      *ReportDescriptor
@@ -177,7 +178,9 @@ type Encoder struct {
 	input bool
 }
 
-// NewEncoder returns an encoder whose shadow reports are all zero.
+// NewEncoder returns an encoder of output and feature reports whose
+// shadows start with every field zero and every array element selecting
+// nothing.
 func NewEncoder(d *ReportDescriptor) *Encoder {
 	return newEncoder(d, false)
 }

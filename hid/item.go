@@ -8,13 +8,14 @@ import (
 // ItemType is the bType of an item prefix (HID 1.11 section 6.2.2.2).
 type ItemType uint8
 
-// Item types. Long items carry bType 3 with tag 0xF and are reported as
-// LongItem.
+// Item types. bType 3 is reserved for short items; with tag 0xF (prefix
+// 0xFE) it introduces a long item, reported as LongItem.
 const (
-	MainItem   ItemType = 0
-	GlobalItem ItemType = 1
-	LocalItem  ItemType = 2
-	LongItem   ItemType = 3
+	MainItem     ItemType = 0
+	GlobalItem   ItemType = 1
+	LocalItem    ItemType = 2
+	ReservedItem ItemType = 3
+	LongItem     ItemType = 4
 )
 
 func (t ItemType) String() string {
@@ -25,6 +26,8 @@ func (t ItemType) String() string {
 		return "Global"
 	case LocalItem:
 		return "Local"
+	case ReservedItem:
+		return "Reserved"
 	case LongItem:
 		return "Long"
 	}
@@ -174,6 +177,8 @@ func (it Item) Name() string {
 		}
 	case LongItem:
 		return "Long Item"
+	case ReservedItem:
+		return fmt.Sprintf("Reserved Item 0x%x", it.Tag)
 	}
 	return fmt.Sprintf("Reserved %s 0x%x", it.Type, it.Tag)
 }

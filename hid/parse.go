@@ -180,8 +180,10 @@ func (p *parser) run() error {
 			err = p.global(it)
 		case LocalItem:
 			err = p.local(it)
-		case LongItem:
-			// No long item tags are defined; they are skipped.
+		case LongItem, ReservedItem:
+			// No long item tags are defined and bType 3 is reserved: HID
+			// 1.11 section 6.2.2.4 asks parsers to skip what they do not
+			// know.
 		}
 		if err != nil {
 			return err

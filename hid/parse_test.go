@@ -356,7 +356,9 @@ func TestParseItems(t *testing.T) {
 		0xf4,                         // reserved global tag
 		0xc0,                         // End Collection
 		0x0b, 0x20, 0x00, 0x0b, 0x00, // extended Usage outside a collection
-		0xd0, // reserved main tag
+		0xd0,       // reserved main tag
+		0x2d, 0x01, // reserved item type
+		0xb9, 0x07, // reserved local tag
 	}
 	d := mustParse(t, b)
 	var got []string
@@ -397,6 +399,8 @@ func TestParseItems(t *testing.T) {
 		"c0 End Collection",
 		"0b 20 00 0b 00 Usage (Telephony.Hook Switch)",
 		"d0 Reserved Main 0xd",
+		"2d 01 Reserved Item 0x2 (0x1)",
+		"b9 07 Reserved Local 0xb (0x7)",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("items:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

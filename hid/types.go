@@ -216,10 +216,12 @@ type Field struct {
 	// fewer usages than elements, the last one repeats (see ElementUsage).
 	// Usages of an array field: the usages an element can select,
 	// Usages[v-LogicalMin] for logical value v.
-	Usages                   []Usage
-	LogicalMin, LogicalMax   int32
+	Usages                 []Usage
+	LogicalMin, LogicalMax int32
+	// PhysicalMin and PhysicalMax are as declared; when both are 0 the
+	// physical range equals the logical one (HID 1.11 section 6.2.2.7).
 	PhysicalMin, PhysicalMax int32
-	Unit                     uint32
+	Unit                     uint32 // HID 1.11 section 6.2.2.7 nibble code, 0 = none
 	UnitExponent             int8
 	// Collection is the innermost collection the field is declared in;
 	// Application the enclosing Application collection. Either is nil for
