@@ -92,15 +92,15 @@ func hidrawDescriptor(path string) ([]byte, error) {
 	fd := int(f.Fd())
 	size, err := unix.IoctlGetUint32(fd, unix.HIDIOCGRDESCSIZE)
 	if err != nil {
-		return nil, fmt.Errorf("describe: HIDIOCGRDESCSIZE on %s: %w", path, err)
+		return nil, fmt.Errorf("HIDIOCGRDESCSIZE on %s: %w", path, err)
 	}
 	var rd hidrawReportDescriptor
 	if size > uint32(len(rd.Value)) {
-		return nil, fmt.Errorf("describe: %s: descriptor size %d over %d", path, size, len(rd.Value))
+		return nil, fmt.Errorf("%s: descriptor size %d over %d", path, size, len(rd.Value))
 	}
 	rd.Size = size
 	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.HIDIOCGRDESC, uintptr(unsafe.Pointer(&rd))); errno != 0 {
-		return nil, fmt.Errorf("describe: HIDIOCGRDESC on %s: %w", path, errno)
+		return nil, fmt.Errorf("HIDIOCGRDESC on %s: %w", path, errno)
 	}
 	return append([]byte(nil), rd.Value[:size]...), nil
 }
@@ -414,7 +414,7 @@ func writeDescribeJSON(w io.Writer, raw []byte, d *hid.ReportDescriptor) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("describe: %w", err)
+		return fmt.Errorf("writing JSON: %w", err)
 	}
 	return nil
 }

@@ -255,3 +255,12 @@ func TestDescribeErrors(t *testing.T) {
 		}
 	}
 }
+
+// The ioctl path on something that is not a hidraw node fails with the
+// ioctl's error; describe then has no sysfs entry to fall back on.
+func TestDescribeHidrawIoctlError(t *testing.T) {
+	_, err := hidrawDescriptor("/dev/null")
+	if err == nil || err.Error() != "HIDIOCGRDESCSIZE on /dev/null: inappropriate ioctl for device" {
+		t.Errorf("hidrawDescriptor(/dev/null) = %v", err)
+	}
+}
