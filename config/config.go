@@ -23,6 +23,7 @@
 //	route = direct            # direct | bridge | off
 //	tone-plan = europe        # north-america | europe | united-kingdom
 //	dial-tone = access        # access | always | never
+//	progress-tones = off      # on: play ringback, busy, congestion locally
 //	handset-input =           # PortAudio device names; empty: found from the handset
 //	handset-output =
 //	host-input =              # bridge mode: the host-facing pair
@@ -63,6 +64,9 @@ type Audio struct {
 	Route         string
 	TonePlan      string
 	DialTone      string
+	// ProgressTones plays ringback, busy and congestion locally, for
+	// hosts that report call progress but play no tones.
+	ProgressTones bool
 	HandsetInput  string
 	HandsetOutput string
 	HostInput     string
@@ -252,6 +256,12 @@ func (c *Config) set(section, key, v string) error {
 		case "dial-tone":
 			a.DialTone = v
 			return oneOf(key, v, "access", "always", "never")
+		case "progress-tones":
+			if err := oneOf(key, v, "on", "off"); err != nil {
+				return err
+			}
+			a.ProgressTones = v == "on"
+			return nil
 		case "handset-input":
 			a.HandsetInput = v
 			return nil

@@ -30,6 +30,7 @@ route = bridge
 tone-plan = united-kingdom
 latency = 40ms
 host-input = jack:system
+progress-tones = on
 `
 
 func TestParseSample(t *testing.T) {
@@ -49,7 +50,7 @@ func TestParseSample(t *testing.T) {
 	if want := map[string]string{"flash": "R", "redial": "#"}; !maps.Equal(c.KeyMap("other"), want) {
 		t.Fatalf("KeyMap(other) = %v, want %v", c.KeyMap("other"), want)
 	}
-	want := Audio{Route: "bridge", TonePlan: "united-kingdom", DialTone: "access", HostInput: "jack:system", Latency: 40 * time.Millisecond}
+	want := Audio{Route: "bridge", TonePlan: "united-kingdom", DialTone: "access", HostInput: "jack:system", Latency: 40 * time.Millisecond, ProgressTones: true}
 	if c.Audio != want {
 		t.Fatalf("audio %+v, want %+v", c.Audio, want)
 	}

@@ -74,6 +74,8 @@ type Config struct {
 	FlushTimeout time.Duration
 	// ReplyTimeout bounds each command's wait for its reply. Zero: 5 s.
 	ReplyTimeout time.Duration
+	// ProgressTones plays call-progress tones locally (phone.Config).
+	ProgressTones bool
 	// OnChange, if set, is called after a handset was added or removed
 	// (status reporting, tests).
 	OnChange func()
@@ -247,13 +249,14 @@ func (d *Daemon) runSlot(ctx context.Context, s *slot) {
 
 	host := d.cfg.NewHost(HostName(info))
 	pcfg := phone.Config{
-		Mode:         d.cfg.Mode,
-		Handset:      hs,
-		Host:         host,
-		Clock:        d.cfg.Clock,
-		Logger:       log,
-		ReplyTimeout: d.cfg.ReplyTimeout,
-		FlushTimeout: d.cfg.FlushTimeout,
+		Mode:          d.cfg.Mode,
+		Handset:       hs,
+		Host:          host,
+		Clock:         d.cfg.Clock,
+		Logger:        log,
+		ReplyTimeout:  d.cfg.ReplyTimeout,
+		FlushTimeout:  d.cfg.FlushTimeout,
+		ProgressTones: d.cfg.ProgressTones,
 	}
 	if d.cfg.Audio != nil {
 		a, err := d.cfg.Audio(ctx, info)

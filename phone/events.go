@@ -13,6 +13,10 @@ func (p *Phone) onEvent(ev devices.Event) {
 		p.hookOff = true
 	case devices.HookOn:
 		p.hookOff = false
+		if p.ended != ProgressNone {
+			p.ended = ProgressNone
+			p.refreshProgress(false)
+		}
 	case devices.KeyDown:
 		p.pressedKeys[ev.Key]++
 	case devices.KeyUp:

@@ -66,7 +66,31 @@ type Tones interface {
 	// CallAudio says whether the host's call audio is running, during
 	// which local tones must not take the handset's sound device.
 	CallAudio(active bool)
+	// Progress plays a call-progress tone (ringback, busy, congestion),
+	// or stops it, for hosts that do not play their own.
+	Progress(p Progress)
 }
+
+// Progress is a call-progress tone.
+type Progress int
+
+const (
+	ProgressNone Progress = iota
+	// ProgressRingback: an outgoing call rings at the far end.
+	ProgressRingback
+	// ProgressBusy: the far end was busy.
+	ProgressBusy
+	// ProgressCongestion: the call failed.
+	ProgressCongestion
+)
+
+func (p Progress) String() string {
+	return [...]string{"none", "ringback", "busy", "congestion"}[p]
+}
+
+// progressHold is how long busy or congestion plays when the user does not
+// hang up: long enough to be heard, short enough not to annoy.
+const progressHold = 10 * time.Second
 
 // Config configures a Phone.
 type Config struct {
@@ -89,6 +113,9 @@ type Config struct {
 	// FlushTimeout bounds how long Run, when it returns, waits for queued
 	// commands to reach the host. Zero means twice ReplyTimeout.
 	FlushTimeout time.Duration
+	// ProgressTones plays ringback, busy and congestion locally, for
+	// hosts that report call progress but play no tones themselves.
+	ProgressTones bool
 }
 
 // Counters are what a Phone has done, for tests and the status output.
@@ -119,6 +146,9 @@ type Phone struct {
 	digitTimer  clock.Timer
 	digitGen    int
 	dialTone    bool
+	progress    Progress // playing now
+	ended       Progress // busy or congestion after an outgoing call ended
+	endedGen    int
 	indicators  map[devices.Indicator]bool
 	askedType   map[int]bool
 	pressedKeys map[string]int
@@ -137,6 +167,7 @@ const (
 	inDigitTimeout
 	inSync
 	inActiveCalls
+	inProgressTimeout
 )
 
 type input struct {
@@ -262,6 +293,11 @@ func (p *Phone) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// What was handed over before the end still counts (the
+			// release of a key held when the handset was unplugged).
+			for n := len(p.inputs); n > 0; n-- {
+				p.handle(ctx, <-p.inputs)
+			}
 			return ctx.Err()
 		case in := <-p.inputs:
 			p.handle(ctx, in)
@@ -282,6 +318,11 @@ func (p *Phone) handle(ctx context.Context, in input) {
 	case inDigitTimeout:
 		if in.gen == p.digitGen && p.digits.Len() > 0 {
 			p.dialDigits()
+		}
+	case inProgressTimeout:
+		if in.gen == p.endedGen {
+			p.ended = ProgressNone
+			p.refresh()
 		}
 	case inSync:
 		close(in.done)

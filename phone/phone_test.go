@@ -156,6 +156,11 @@ func (f *fakeTones) CallAudio(on bool) {
 	defer f.mu.Unlock()
 	f.log = append(f.log, fmt.Sprintf("call=%v", on))
 }
+func (f *fakeTones) Progress(p Progress) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, "progress="+p.String())
+}
 func (f *fakeTones) take() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -476,5 +481,70 @@ func TestRingToneForHandsetsWithoutRinger(t *testing.T) {
 	p.Sync(ctx)
 	if got, want := tones.take(), []string{"ring=true", "ring=false", "call=true"}; !slices.Equal(got, want) {
 		t.Fatalf("tones %q, want %q", got, want)
+	}
+}
+
+func TestProgressTones(t *testing.T) {
+	tones := &fakeTones{}
+	hs, host, clk := newFakeHandset(), newFakeHost(), clock.NewFake()
+	p := New(Config{Handset: hs, Host: host, Clock: clk, Tones: tones, ProgressTones: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	p.HostAttached(ctx)
+	notify := func(lines ...string) {
+		for _, l := range lines {
+			m, _ := phoneapi.Parse(l)
+			p.HostMessage(ctx, m)
+		}
+		p.Sync(ctx)
+	}
+	notify("CALL 5 TYPE OUTGOING_PSTN", "CALL 5 STATUS ROUTING", "CALL 5 STATUS RINGING")
+	notify("CALL 5 STATUS INPROGRESS", "CALL 5 STATUS FINISHED")
+	if got, want := tones.take(), []string{"progress=ringback", "call=true", "progress=none", "call=false"}; !slices.Equal(got, want) {
+		t.Fatalf("answered call: tones %q, want %q", got, want)
+	}
+	// Busy plays until the user hangs up.
+	notify("CALL 6 TYPE OUTGOING_PSTN", "CALL 6 STATUS ROUTING", "CALL 6 STATUS BUSY")
+	p.HandsetEvent(ctx, devices.Event{Kind: devices.HookOn})
+	p.Sync(ctx)
+	if got, want := tones.take(), []string{"progress=busy", "progress=none"}; !slices.Equal(got, want) {
+		t.Fatalf("busy call: tones %q, want %q", got, want)
+	}
+	// Congestion stops by itself after progressHold.
+	notify("CALL 7 TYPE OUTGOING_P2P", "CALL 7 STATUS FAILED")
+	clk.Advance(progressHold - time.Millisecond)
+	p.Sync(ctx)
+	if got, want := tones.take(), []string{"progress=congestion"}; !slices.Equal(got, want) {
+		t.Fatalf("failed call: tones %q, want %q", got, want)
+	}
+	clk.Advance(time.Millisecond)
+	p.Sync(ctx)
+	if got, want := tones.take(), []string{"progress=none"}; !slices.Equal(got, want) {
+		t.Fatalf("after the hold time: tones %q, want %q", got, want)
+	}
+	// An incoming call's ringing is not ringback.
+	notify("CALL 8 TYPE INCOMING_P2P", "CALL 8 STATUS RINGING")
+	if got := tones.take(); len(got) != 0 {
+		t.Fatalf("incoming call: tones %q, want none", got)
+	}
+}
+
+func TestEventsQueuedBeforeStopAreSent(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		hs, host := newFakeHandset(), newFakeHost()
+		p := New(Config{Handset: hs, Host: host, Clock: clock.NewFake()})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); p.Run(ctx) }()
+		p.HostAttached(ctx)
+		host.expect(t, "SEARCH ACTIVECALLS")
+		// The driver's last events, then the stop, as at an unplug.
+		p.HandsetEvent(ctx, devices.Event{Kind: devices.KeyDown, Key: "5", Button: devices.ButtonKey})
+		p.HandsetEvent(ctx, devices.Event{Kind: devices.KeyUp, Key: "5", Button: devices.ButtonKey})
+		cancel()
+		<-done
+		host.expect(t, "BTN_PRESSED 5", "BTN_RELEASED 5")
 	}
 }

@@ -13,6 +13,14 @@ func (p *Phone) onMessage(m phoneapi.Message) {
 	switch m := m.(type) {
 	case phoneapi.CallMsg:
 		ch := p.tracker.Apply(m)
+		if ch.Ended && ch.Call.Type.Outgoing() {
+			switch ch.Call.Status {
+			case calls.StatusBusy:
+				p.latchEnded(ProgressBusy)
+			case calls.StatusFailed:
+				p.latchEnded(ProgressCongestion)
+			}
+		}
 		if ch.AskType && !p.askedType[m.ID] {
 			if len(p.askedType) > 64 {
 				clear(p.askedType)
@@ -120,6 +128,42 @@ func (p *Phone) refresh() {
 	if p.cfg.Mode == ModeAccess && (ring || active) {
 		p.stopDigits()
 	}
+	p.refreshProgress(active || ring)
+}
+
+// refreshProgress plays ringback while an outgoing call rings at the far
+// end, and busy or congestion for a while after one ended so.
+func (p *Phone) refreshProgress(busyLine bool) {
+	if !p.cfg.ProgressTones || p.cfg.Tones == nil {
+		return
+	}
+	if busyLine {
+		p.ended = ProgressNone
+	}
+	want := p.ended
+	for _, c := range p.tracker.All() {
+		if c.Type.Outgoing() && c.Status == calls.StatusRinging {
+			want = ProgressRingback
+		}
+	}
+	if want != p.progress {
+		p.progress = want
+		p.cfg.Tones.Progress(want)
+	}
+}
+
+// latchEnded keeps a busy or congestion tone until the user hangs up, a
+// call comes, or progressHold passes.
+func (p *Phone) latchEnded(t Progress) {
+	p.ended = t
+	p.endedGen++
+	gen := p.endedGen
+	p.cfg.Clock.AfterFunc(progressHold, func() {
+		select {
+		case p.inputs <- input{kind: inProgressTimeout, gen: gen}:
+		default:
+		}
+	})
 }
 
 func callerID(c calls.Call) string {

@@ -161,6 +161,19 @@ func (r *Route) KeyTone(key string) {
 
 func (r *Route) RingTone(on bool) { r.tone(on, bridge.Ring) }
 
+func (r *Route) Progress(p phone.Progress) {
+	switch p {
+	case phone.ProgressRingback:
+		r.tone(true, bridge.Ringback)
+	case phone.ProgressBusy:
+		r.tone(true, bridge.Busy)
+	case phone.ProgressCongestion:
+		r.tone(true, bridge.Congestion)
+	default:
+		r.tone(false, 0)
+	}
+}
+
 func (r *Route) CallAudio(active bool) {
 	if err := r.p.SetCallAudio(active); err != nil {
 		r.log.Debug("call audio state", "active", active, "err", err)

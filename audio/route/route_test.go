@@ -12,6 +12,7 @@ import (
 	"handsetd/audio/bridge"
 	"handsetd/audio/card"
 	"handsetd/devices"
+	"handsetd/phone"
 )
 
 type fakePlayer struct{ calls []string }
@@ -41,6 +42,8 @@ func TestToneRequestsReachTheRouter(t *testing.T) {
 	r.DialTone(false)
 	r.RingTone(true)
 	r.RingTone(false)
+	r.Progress(phone.ProgressBusy)
+	r.Progress(phone.ProgressNone)
 	r.CallAudio(true) // an error from the router is logged, not fatal
 	if in, out := r.Names(); in != "mic" || out != "earpiece" {
 		t.Fatalf("Names = %q, %q", in, out)
@@ -48,7 +51,8 @@ func TestToneRequestsReachTheRouter(t *testing.T) {
 	r.Close()
 	want := []string{
 		fmt.Sprintf("tone %d", bridge.Dial), "dtmf 5 100ms", "stop",
-		fmt.Sprintf("tone %d", bridge.Ring), "stop", "call true", "close",
+		fmt.Sprintf("tone %d", bridge.Ring), "stop",
+		fmt.Sprintf("tone %d", bridge.Busy), "stop", "call true", "close",
 	}
 	if !slices.Equal(p.calls, want) {
 		t.Fatalf("router calls %q, want %q", p.calls, want)

@@ -250,6 +250,8 @@ func buildDaemon(env *cmdEnv, cfg *config.Config, db *models.DB, log *slog.Logge
 		Mode:   mode,
 		Logger: log,
 		Audio:  handsetAudio(cfg.Audio, log),
+
+		ProgressTones: cfg.Audio.ProgressTones,
 	}), nil
 }
 
