@@ -188,3 +188,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeEvent measures reading one CALL_INCOMING as baresip
+// 1.0.0 frames it, from the stream to the notifications it becomes.
+func BenchmarkDecodeEvent(b *testing.B) {
+	const frame = `202:{"event":true,"type":"CALL_INCOMING","class":"call","accountaor":"sip:a@127.0.0.1:15061","direction":"incoming","peeruri":"sip:b@127.0.0.1:15072","id":"e2a3d933417dd30b","param":"sip:b@127.0.0.1:15072"},`
+	in := bytes.Repeat([]byte(frame), b.N)
+	nr := newNetstringReader(bytes.NewReader(in), MaxMessage)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		p, err := nr.next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := decodeMessage(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tab := newCallTable()
+		if msgs, _ := tab.apply(m.event); len(msgs) != 4 {
+			b.Fatalf("%d notifications, want 4", len(msgs))
+		}
+	}
+}
