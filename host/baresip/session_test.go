@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -446,5 +447,29 @@ func TestCommandAfterClose(t *testing.T) {
 	}
 	if _, err := c.Command(ctx, "help", ""); !errors.Is(err, ErrClosed) {
 		t.Fatalf("command after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestQueueOverflow: a session that falls maxQueued items behind loses
+// the backlog, keeps what came after, and is told so.
+func TestQueueOverflow(t *testing.T) {
+	q := newQueue()
+	for i := range maxQueued + 3 {
+		q.push(item{kind: itemEvent, event: Event{ID: strconv.Itoa(i)}})
+	}
+	items, lost := q.take()
+	if !lost {
+		t.Fatal("overflow not reported")
+	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.event.ID)
+	}
+	want := []string{strconv.Itoa(maxQueued), strconv.Itoa(maxQueued + 1), strconv.Itoa(maxQueued + 2)}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("kept %q, want %q", ids, want)
+	}
+	if items, lost := q.take(); len(items) != 0 || lost {
+		t.Fatalf("second take: %d items, lost %v; want none", len(items), lost)
 	}
 }
