@@ -182,3 +182,27 @@ func ValidKeyName(k string) bool {
 	}
 	return len(k) == 1 && (k[0] >= '0' && k[0] <= '9' || k[0] >= 'A' && k[0] <= 'Z')
 }
+
+// ButtonForKey classifies a phone-API key name that a model's key map
+// gives a control the driver has no class for of its own (a scancode the
+// kernel's table lacks): "YES" answers, "NO" drops, "R" is flash, "+"
+// redial, "SKYPE" the programmable key, digits, "*" and "#" the keypad,
+// and any other name is ButtonOther. The phone layer treats the classes,
+// not the names, as answer and drop, so a remapped key keeps working.
+func ButtonForKey(name string) Button {
+	switch {
+	case name == "YES":
+		return ButtonAnswer
+	case name == "NO":
+		return ButtonDrop
+	case name == "R":
+		return ButtonFlash
+	case name == "+":
+		return ButtonRedial
+	case name == "SKYPE":
+		return ButtonProgrammable
+	case name == "#" || name == "*" || len(name) == 1 && name[0] >= '0' && name[0] <= '9':
+		return ButtonKey
+	}
+	return ButtonOther
+}
