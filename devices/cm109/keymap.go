@@ -2,36 +2,32 @@ package cm109
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"handsetd/devices"
+	"handsetd/devices/keymap"
 )
 
 // Key is what a scancode means to the phone API.
-type Key struct {
-	Name   string // phone-API key name (devices.ValidKeyName)
-	Button devices.Button
-}
+type Key = keymap.Key
 
 // Keymap maps a scancode (IR1: rows in the high nibble, the driven column
 // in the low nibble) to a key.
-type Keymap map[uint8]Key
+type Keymap = keymap.Map
 
 // DefaultKeymap is the kernel module's default ("phone=kip1000").
 const DefaultKeymap = "kip1000"
 
 // Phone-API meanings of the kernel key codes used by cm109.c.
 var (
-	keyEnter = Key{"YES", devices.ButtonAnswer} // pickup, talk
-	keyEsc   = Key{"NO", devices.ButtonDrop}    // hangup, end
-	keyUp    = Key{"UP", devices.ButtonOther}   // menu up
-	keyDown  = Key{"DOWN", devices.ButtonOther} // menu down
-	keyLeft  = Key{"UP", devices.ButtonOther}   // IN, left arrow: no left in the phone API
-	keyRight = Key{"DOWN", devices.ButtonOther} // OUT, right arrow
+	keyEnter = Key{Name: "YES", Button: devices.ButtonAnswer} // pickup, talk
+	keyEsc   = Key{Name: "NO", Button: devices.ButtonDrop}    // hangup, end
+	keyUp    = Key{Name: "UP", Button: devices.ButtonOther}   // menu up
+	keyDown  = Key{Name: "DOWN", Button: devices.ButtonOther} // menu down
+	keyLeft  = Key{Name: "UP", Button: devices.ButtonOther}   // IN, left arrow: no left in the phone API
+	keyRight = Key{Name: "DOWN", Button: devices.ButtonOther} // OUT, right arrow
 )
 
-func digit(c byte) Key { return Key{string(c), devices.ButtonKey} }
+func digit(c byte) Key { return Key{Name: string(c), Button: devices.ButtonKey} }
 
 // Keymaps are the scancode tables of drivers/input/misc/cm109.c
 // (keymap_kip1000, keymap_gtalk, keymap_usbph01, keymap_atcom), by the names
@@ -79,26 +75,6 @@ var Keymaps = map[string]Keymap{
 	},
 }
 
-// buttonFor classifies a key name given by a model's key map for a
-// scancode the kernel table does not have.
-func buttonFor(name string) devices.Button {
-	switch {
-	case name == "YES":
-		return devices.ButtonAnswer
-	case name == "NO":
-		return devices.ButtonDrop
-	case name == "R":
-		return devices.ButtonFlash
-	case name == "+":
-		return devices.ButtonRedial
-	case name == "SKYPE":
-		return devices.ButtonProgrammable
-	case name == "#" || name == "*" || len(name) == 1 && name[0] >= '0' && name[0] <= '9':
-		return devices.ButtonKey
-	}
-	return devices.ButtonOther
-}
-
 // BuildKeymap returns the named kernel table with a model's overrides
 // applied. Override keys are scancodes written in hex ("0x88"); values are
 // phone-API key names. An overridden scancode keeps the kernel's button
@@ -112,24 +88,9 @@ func BuildKeymap(name string, overrides map[string]string) (Keymap, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown keymap %q (known: kip1000, gtalk, usbph01, atcom)", ErrConfig, name)
 	}
-	km := make(Keymap, len(base)+len(overrides))
-	for sc, k := range base {
-		km[sc] = k
-	}
-	for code, keyName := range overrides {
-		sc, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(code), "0x"), 16, 8)
-		if err != nil || !strings.HasPrefix(strings.ToLower(code), "0x") {
-			return nil, fmt.Errorf("%w: keymap entry %q: want a scancode like \"0x88\"", ErrConfig, code)
-		}
-		if !devices.ValidKeyName(keyName) {
-			return nil, fmt.Errorf("%w: keymap entry %s: %q is not a phone-API key name", ErrConfig, code, keyName)
-		}
-		k, known := km[uint8(sc)]
-		if !known {
-			k.Button = buttonFor(keyName)
-		}
-		k.Name = keyName
-		km[uint8(sc)] = k
+	km, err := base.With(overrides)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return km, nil
 }

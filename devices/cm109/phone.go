@@ -348,7 +348,7 @@ func (p *Phone) markGone() {
 func (p *Phone) handle(in Input, emit func(devices.Event)) {
 	changed := in.Special ^ p.special
 	p.special = in.Special
-	for i, k := range [2]Key{{"UP", devices.ButtonVolumeUp}, {"DOWN", devices.ButtonVolumeDown}} {
+	for i, k := range [2]Key{{Name: "UP", Button: devices.ButtonVolumeUp}, {Name: "DOWN", Button: devices.ButtonVolumeDown}} {
 		bit := uint8(1) << i
 		if changed&bit == 0 {
 			continue
@@ -426,7 +426,7 @@ func (p *Phone) release(emit func(devices.Event)) {
 // releaseAll sends the KeyUp of every key still down when Run ends.
 func (p *Phone) releaseAll(emit func(devices.Event)) {
 	p.release(emit)
-	for i, k := range [2]Key{{"UP", devices.ButtonVolumeUp}, {"DOWN", devices.ButtonVolumeDown}} {
+	for i, k := range [2]Key{{Name: "UP", Button: devices.ButtonVolumeUp}, {Name: "DOWN", Button: devices.ButtonVolumeDown}} {
 		if p.volHeld[i] {
 			p.volHeld[i] = false
 			emit(devices.Event{Kind: devices.KeyUp, Key: k.Name, Button: k.Button})
