@@ -4,6 +4,7 @@
 //
 //	# ~/.config/handsetd/handsetd.conf
 //	mode = phone              # phone | access
+//	host = phoneapi           # phoneapi (D-Bus) | baresip[:ADDRESS] (its ctrl_tcp)
 //	bus = session             # session | system | a D-Bus address
 //	log-level = info          # debug | info | warn | error
 //	log-format = text         # text | json
@@ -47,6 +48,7 @@ import (
 // Config is the parsed configuration, with defaults filled in.
 type Config struct {
 	Mode      string
+	Host      string
 	Bus       string
 	LogLevel  string
 	LogFormat string
@@ -61,9 +63,9 @@ type Config struct {
 
 // Audio configures the audio path.
 type Audio struct {
-	Route         string
-	TonePlan      string
-	DialTone      string
+	Route    string
+	TonePlan string
+	DialTone string
 	// ProgressTones plays ringback, busy and congestion locally, for
 	// hosts that report call progress but play no tones.
 	ProgressTones bool
@@ -78,6 +80,7 @@ type Audio struct {
 func Default() *Config {
 	return &Config{
 		Mode:      "phone",
+		Host:      "phoneapi",
 		Bus:       "session",
 		LogLevel:  "info",
 		LogFormat: "text",
@@ -208,6 +211,12 @@ func (c *Config) set(section, key, v string) error {
 		case "mode":
 			c.Mode = v
 			return oneOf(key, v, "phone", "access")
+		case "host":
+			if v != "phoneapi" && v != "baresip" && !strings.HasPrefix(v, "baresip:") {
+				return fmt.Errorf("host = %q: want phoneapi or baresip[:ADDRESS]", v)
+			}
+			c.Host = v
+			return nil
 		case "bus":
 			if v == "" {
 				return errors.New("bus is empty")

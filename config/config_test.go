@@ -38,7 +38,7 @@ func TestParseSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Mode != "access" || c.Bus != "unix:path=/run/user/1000/bus" {
+	if c.Mode != "access" || c.Bus != "unix:path=/run/user/1000/bus" || c.Host != "phoneapi" {
 		t.Fatalf("mode %q bus %q", c.Mode, c.Bus)
 	}
 	if c.Debounce != 8*time.Millisecond || c.HookOnIgnore != 300*time.Millisecond {
@@ -61,6 +61,7 @@ func TestParseSample(t *testing.T) {
 
 func TestParseErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
+		{"host = skype", "config: syntax error: line 1: host = \"skype\": want phoneapi or baresip[:ADDRESS]"},
 		{"mode = fax", "config: syntax error: line 1: mode = \"fax\": want one of phone, access"},
 		{"\n[nope]", "config: syntax error: line 2: unknown section [nope]"},
 		{"[hid\n", "config: syntax error: line 1: unterminated section header"},

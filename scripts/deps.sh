@@ -6,13 +6,14 @@ set -euo pipefail
 
 # Build: cgo bindings to hidapi's hidraw backend (libudev), libusb (gousb),
 # PortAudio. Tests: dbus-daemon, umockdev, jackd's dummy backend; the
-# packaging test: udevadm, systemd-analyze, man.
+# packaging test: udevadm, systemd-analyze, man; the baresip tier: baresip.
 packages=(
   gcc pkg-config git ca-certificates
   libudev-dev libusb-1.0-0-dev portaudio19-dev libportaudio2
   dbus umockdev libumockdev-dev gir1.2-umockdev-1.0
   jackd2 libasound2-plugins alsa-utils
   udev systemd man-db groff-base
+  baresip-core
 )
 
 missing=()

@@ -43,6 +43,9 @@ else
   echo "no jack-tagged tests yet"; [[ ${CI:-} == true ]] && [[ -d audio/bridge ]] && exit 1
 fi
 
+step "baresip: two real baresip instances, one driven by handsetd"
+scripts/test-baresip.sh
+
 step "packaging: .deb built, installed, verified, removed"
 if [[ $(id -u) == 0 ]]; then scripts/test-packaging.sh; else sudo scripts/test-packaging.sh; fi
 

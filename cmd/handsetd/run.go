@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"handsetd/audio/route"
@@ -27,7 +28,7 @@ import (
 func init() {
 	register(&command{
 		name:    "run",
-		usage:   "run [--bus=session|system|ADDRESS] [--mode=phone|access] [--config FILE] [--simulate[=MODEL|FILE]] [--log-format=text|json] [--log-level=LEVEL]",
+		usage:   "run [--bus=session|system|ADDRESS] [--host=phoneapi|baresip[:ADDRESS]] [--mode=phone|access] [--config FILE] [--simulate[=MODEL|FILE]] [--log-format=text|json] [--log-level=LEVEL]",
 		summary: "serve every USB handset plugged in, now and later (the default command)",
 		run:     runDaemon,
 	})
@@ -35,11 +36,12 @@ func init() {
 
 // commonFlags are the flags of every command that talks to a bus or logs.
 type commonFlags struct {
-	bus, mode, configPath, logFormat, logLevel string
+	bus, host, mode, configPath, logFormat, logLevel string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.bus, "bus", "", "D-Bus bus: session (default), system, or an address such as unix:path=/run/...")
+	fs.StringVar(&c.host, "host", "", "the softphone: phoneapi (the phone API over D-Bus; default) or baresip[:ADDRESS] (baresip's ctrl_tcp, default 127.0.0.1:4444; implies access mode)")
 	fs.StringVar(&c.mode, "mode", "", "phone (report hook, keys and mute; default) or access (answer, dial and hang up)")
 	fs.StringVar(&c.configPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/handsetd/handsetd.conf)")
 	fs.StringVar(&c.logFormat, "log-format", "", "log format: text (default) or json")
@@ -68,6 +70,7 @@ func (c *commonFlags) load(env *cmdEnv) (*config.Config, error) {
 		ok   func(string) bool
 	}{
 		{c.bus, &cfg.Bus, func(v string) bool { return v != "" }},
+		{c.host, &cfg.Host, func(v string) bool { return v != "" }},
 		{c.mode, &cfg.Mode, func(v string) bool { return v == "phone" || v == "access" }},
 		{c.logFormat, &cfg.LogFormat, func(v string) bool { return v == "text" || v == "json" }},
 		{c.logLevel, &cfg.LogLevel, func(v string) bool { _, err := parseLevel(v); return err == nil }},
@@ -237,19 +240,28 @@ func buildDaemon(env *cmdEnv, cfg *config.Config, db *models.DB, log *slog.Logge
 			Source:    udevSource,
 		})
 	}
-	bus, err := busAddress(env, cfg.Bus)
-	if err != nil {
-		return nil, err
+	var newHost func(string) daemon.HostSession
+	if strings.HasPrefix(cfg.Host, "baresip") {
+		if newHost, err = baresipHosts(cfg.Host, log); err != nil {
+			return nil, err
+		}
+		// baresip offers call control only: the phone drives it.
+		mode = phone.ModeAccess
+	} else if cfg.Host == "phoneapi" {
+		bus, err := busAddress(env, cfg.Bus)
+		if err != nil {
+			return nil, err
+		}
+		newHost = daemon.PhoneAPIHosts(session.Config{Bus: bus, Logger: log})
+	} else {
+		return nil, fmt.Errorf("%w: host %q: want phoneapi or baresip[:ADDRESS]", errUsage, cfg.Host)
 	}
 	return daemon.New(daemon.Config{
 		Sources: []daemon.Source{src},
-		NewHost: daemon.PhoneAPIHosts(session.Config{
-			Bus:    bus,
-			Logger: log,
-		}),
-		Mode:   mode,
-		Logger: log,
-		Audio:  handsetAudio(cfg.Audio, log),
+		NewHost: newHost,
+		Mode:    mode,
+		Logger:  log,
+		Audio:   handsetAudio(cfg.Audio, log),
 
 		ProgressTones: cfg.Audio.ProgressTones,
 	}), nil
