@@ -65,8 +65,15 @@ func FuzzParseReportDescriptor(f *testing.F) {
 			t.Fatalf("Decode: report %v, %d values of at most %d", r, len(vs), dec.MaxValues())
 		}
 		for _, v := range vs {
-			if v.Field.Flags.IsVariable() && !v.Null && v.Field.Flags.HasNull() {
-				t.Fatalf("value %d of a null-state field inside %d..%d reported null", v.Value, v.Field.LogicalMin, v.Field.LogicalMax)
+			// Null means out of range, for arrays and for variables with a
+			// null state; other variables are never null.
+			f := v.Field
+			wantNull := !inRange(f, v.Value) && (f.Flags.IsArray() || f.Flags.HasNull())
+			if v.Null != wantNull {
+				t.Fatalf("value %d of a %v field in %d..%d: Null %v", v.Value, f.Flags, f.LogicalMin, f.LogicalMax, v.Null)
+			}
+			if v.Usage != 0 && f.Flags.IsArray() && v.Null {
+				t.Fatalf("null array element selects %v", v.Usage)
 			}
 		}
 		e := NewEncoder(d)
