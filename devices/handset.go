@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Handset is one plugged-in phone, whatever its protocol. Every driver
@@ -205,4 +206,78 @@ func ButtonForKey(name string) Button {
 		return ButtonKey
 	}
 	return ButtonOther
+}
+
+// RunGuard keeps a driver's promises about Run and Close (see Handset):
+// one Run at a time, Close ends a running Run and waits for it to return,
+// no Run starts after Close, and Close releases the device once however
+// often it is called. Drivers build one with NewRunGuard when the device
+// is open.
+type RunGuard struct {
+	closing   context.Context
+	cancel    context.CancelFunc
+	errClosed error
+	errBusy   error
+
+	run  sync.Mutex // held by Run for its whole life, and by Close from then on
+	once sync.Once
+	err  error
+}
+
+// NewRunGuard returns a guard whose Start fails with errClosed after Close
+// and with errBusy while another Run is active: the driver's own
+// sentinels, so that callers can tell its errors apart.
+func NewRunGuard(errClosed, errBusy error) *RunGuard {
+	g := &RunGuard{errClosed: errClosed, errBusy: errBusy}
+	g.closing, g.cancel = context.WithCancel(context.Background())
+	return g
+}
+
+// Start begins a Run. The context it returns ends with ctx and also when
+// Close is called; end must be called when Run returns (defer it before
+// anything Run releases on the way out, so that the release runs first).
+func (g *RunGuard) Start(ctx context.Context) (_ context.Context, end func(), err error) {
+	if !g.run.TryLock() {
+		if g.Closed() {
+			return nil, nil, g.errClosed
+		}
+		return nil, nil, g.errBusy
+	}
+	if g.Closed() {
+		g.run.Unlock()
+		return nil, nil, g.errClosed
+	}
+	ctx, stop := context.WithCancel(ctx)
+	unhook := context.AfterFunc(g.closing, stop)
+	return ctx, func() {
+		unhook()
+		stop()
+		g.run.Unlock()
+	}, nil
+}
+
+// Closed reports whether Close was called.
+func (g *RunGuard) Closed() bool { return g.closing.Err() != nil }
+
+// Stopped says why a Run with ctx (from Start) must stop: the closed
+// error after Close, ctx's error once ctx ended, nil while neither. Run
+// asks it when a read fails, since a cancelled read says only that it was
+// cancelled.
+func (g *RunGuard) Stopped(ctx context.Context) error {
+	if g.Closed() {
+		return g.errClosed
+	}
+	return ctx.Err()
+}
+
+// Close ends a running Run, waits for it to return and keeps any other
+// from starting, then calls release, once: every call returns release's
+// error. It must not be called from Run's emit, which Run is waiting on.
+func (g *RunGuard) Close(release func() error) error {
+	g.once.Do(func() {
+		g.cancel()
+		g.run.Lock() // never unlocked: no Run after Close
+		g.err = release()
+	})
+	return g.err
 }

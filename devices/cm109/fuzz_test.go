@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"handsetd/devices"
+	"handsetd/devices/keymap"
 )
 
 func FuzzParseInput(f *testing.F) {
@@ -38,7 +39,7 @@ func FuzzScan(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &Phone{keymap: km, hook: hook, out: Output{Columns: AllColumns}}
+		p := &Phone{keymap: km, held: keymap.Held{HookKeys: hook}, out: Output{Columns: AllColumns}}
 		var keyDown *devices.Event
 		vol := map[string]bool{}
 		emit := func(e devices.Event) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"handsetd/devices"
+	"handsetd/devices/keymap"
 	"handsetd/devices/models"
 	"handsetd/devices/usbio"
 	"handsetd/internal/clock"
@@ -87,18 +88,11 @@ type Phone struct {
 	tr      usbio.Transport
 	info    devices.Info
 	keymap  Keymap
-	hook    bool
 	cadence []time.Duration
 	intf    uint16
 	clk     clock.Clock
 	log     *slog.Logger
-
-	// closing ends Run's reads when Close is called.
-	closing   context.Context
-	cancel    context.CancelFunc
-	runMu     sync.Mutex // held by Run for its whole life, and by Close from then on
-	closeOnce sync.Once
-	closeErr  error
+	guard   *devices.RunGuard
 
 	// mu guards the output shadow and the ring state, and serialises
 	// output reports so that the device sees them in shadow order.
@@ -116,7 +110,7 @@ type Phone struct {
 	// Run's scan state; only Run touches it.
 	gpi     uint8
 	special uint8
-	held    *Key
+	held    keymap.Held
 	scanHit bool
 	volHeld [2]bool
 }
@@ -144,7 +138,7 @@ func New(ctx context.Context, tr usbio.Transport, cfg Config) (*Phone, error) {
 		}
 	}
 	p := &Phone{
-		tr: tr, info: cfg.Info, keymap: km, hook: cfg.HookKeys,
+		tr: tr, info: cfg.Info, keymap: km, held: keymap.Held{HookKeys: cfg.HookKeys},
 		cadence: append([]time.Duration(nil), cadence...),
 		intf:    cfg.Interface, clk: cfg.Clock, log: cfg.Logger,
 		out: Output{Columns: AllColumns},
@@ -161,14 +155,13 @@ func New(ctx context.Context, tr usbio.Transport, cfg Config) (*Phone, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p.closing, p.cancel = context.WithCancel(context.Background())
 	p.mu.Lock()
 	err = p.writeLocked(ctx)
 	p.mu.Unlock()
 	if err != nil {
-		p.cancel()
 		return nil, fmt.Errorf("cm109: init: %w", err)
 	}
+	p.guard = devices.NewRunGuard(ErrClosed, ErrBusy)
 	return p, nil
 }
 
@@ -275,42 +268,28 @@ func (p *Phone) tick(gen int) {
 // writeLocked sends the output shadow.
 func (p *Phone) writeLocked(ctx context.Context) error {
 	b := p.out.Bytes()
-	_, err := p.tr.Control(ctx, usbio.RequestTypeClassInterfaceOut, usbio.RequestSetReport,
-		usbio.ValueOutputReport0, p.intf, b[:])
-	return err
+	return usbio.SetReport(ctx, p.tr, p.intf, b[:])
 }
 
 // Run implements devices.Handset. It reads input reports, scans the keypad
 // as cm109.c does and calls emit for every user event.
-func (p *Phone) Run(ctx context.Context, emit func(devices.Event)) (err error) {
-	if !p.runMu.TryLock() {
-		if p.closing.Err() != nil {
-			return ErrClosed
-		}
-		return ErrBusy
+func (p *Phone) Run(ctx context.Context, emit func(devices.Event)) error {
+	ctx, end, err := p.guard.Start(ctx)
+	if err != nil {
+		return err
 	}
-	defer p.runMu.Unlock()
-	if p.closing.Err() != nil {
-		return ErrClosed
-	}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	unhook := context.AfterFunc(p.closing, stop)
-	defer unhook()
+	defer end()
 	defer p.releaseAll(emit)
 
 	buf := make([]byte, 64)
 	for {
 		n, err := p.tr.ReadInterrupt(ctx, buf)
 		if err != nil {
-			switch {
-			case p.closing.Err() != nil:
-				return ErrClosed
-			case ctx.Err() != nil:
-				return ctx.Err()
-			case errors.Is(err, devices.ErrGone):
+			if why := p.guard.Stopped(ctx); why != nil {
+				return why
+			}
+			if errors.Is(err, devices.ErrGone) {
 				p.markGone()
-				return fmt.Errorf("cm109: read: %w", err)
 			}
 			return fmt.Errorf("cm109: read: %w", err)
 		}
@@ -344,11 +323,14 @@ func (p *Phone) markGone() {
 	p.mu.Unlock()
 }
 
+// volumeKeys are the keys of IR0's volume bits 0 and 1.
+var volumeKeys = [2]Key{{Name: "UP", Button: devices.ButtonVolumeUp}, {Name: "DOWN", Button: devices.ButtonVolumeDown}}
+
 // handle turns one input report into events and picks the next columns.
 func (p *Phone) handle(in Input, emit func(devices.Event)) {
 	changed := in.Special ^ p.special
 	p.special = in.Special
-	for i, k := range [2]Key{{Name: "UP", Button: devices.ButtonVolumeUp}, {Name: "DOWN", Button: devices.ButtonVolumeDown}} {
+	for i, k := range volumeKeys {
 		bit := uint8(1) << i
 		if changed&bit == 0 {
 			continue
@@ -377,13 +359,13 @@ func (p *Phone) handle(in Input, emit func(devices.Event)) {
 	} else {
 		if k, ok := p.keymap[in.GPI]; ok {
 			p.scanHit = true
-			p.press(k, emit)
+			p.held.Press(k, emit)
 		}
 		cols <<= 1
 		if cols > 0x8 {
 			cols = AllColumns
 			if !p.scanHit {
-				p.release(emit)
+				p.held.Release(emit)
 			}
 		}
 	}
@@ -392,41 +374,10 @@ func (p *Phone) handle(in Input, emit func(devices.Event)) {
 	p.mu.Unlock()
 }
 
-func (p *Phone) isHook(k Key) bool {
-	return p.hook && (k.Button == devices.ButtonAnswer || k.Button == devices.ButtonDrop)
-}
-
-func (p *Phone) press(k Key, emit func(devices.Event)) {
-	if p.held != nil && *p.held == k {
-		return
-	}
-	p.release(emit)
-	p.held = &k
-	switch {
-	case p.isHook(k) && k.Button == devices.ButtonAnswer:
-		emit(devices.Event{Kind: devices.HookOff})
-	case p.isHook(k):
-		emit(devices.Event{Kind: devices.HookOn})
-	default:
-		emit(devices.Event{Kind: devices.KeyDown, Key: k.Name, Button: k.Button})
-	}
-}
-
-func (p *Phone) release(emit func(devices.Event)) {
-	if p.held == nil {
-		return
-	}
-	k := *p.held
-	p.held = nil
-	if !p.isHook(k) {
-		emit(devices.Event{Kind: devices.KeyUp, Key: k.Name, Button: k.Button})
-	}
-}
-
 // releaseAll sends the KeyUp of every key still down when Run ends.
 func (p *Phone) releaseAll(emit func(devices.Event)) {
-	p.release(emit)
-	for i, k := range [2]Key{{Name: "UP", Button: devices.ButtonVolumeUp}, {Name: "DOWN", Button: devices.ButtonVolumeDown}} {
+	p.held.Release(emit)
+	for i, k := range volumeKeys {
 		if p.volHeld[i] {
 			p.volHeld[i] = false
 			emit(devices.Event{Kind: devices.KeyUp, Key: k.Name, Button: k.Button})
@@ -438,11 +389,7 @@ func (p *Phone) releaseAll(emit func(devices.Event)) {
 // Close implements devices.Handset: it stops Run and the cadence, switches
 // the buzzer off and releases the device. Do not call it from emit.
 func (p *Phone) Close() error {
-	p.closeOnce.Do(func() {
-		p.cancel()
-		// Wait for Run to return, and keep it from starting again.
-		p.runMu.Lock()
-
+	return p.guard.Close(func() error {
 		p.mu.Lock()
 		p.closed = true
 		p.stopCadenceLocked()
@@ -464,7 +411,6 @@ func (p *Phone) Close() error {
 		if werr != nil {
 			werr = fmt.Errorf("cm109: buzzer off: %w", werr)
 		}
-		p.closeErr = errors.Join(werr, p.tr.Close())
+		return errors.Join(werr, p.tr.Close())
 	})
-	return p.closeErr
 }

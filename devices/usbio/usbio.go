@@ -42,3 +42,11 @@ var ErrClosed = errors.New("usbio: transport closed")
 func ctxErr(op string, ctx context.Context) error {
 	return fmt.Errorf("usbio: %s: %w", op, context.Cause(ctx))
 }
+
+// SetReport sends report as HID output report 0 to interface intf with a
+// SET_REPORT class request, the one way both vendor protocols write to
+// their phones.
+func SetReport(ctx context.Context, tr Transport, intf uint16, report []byte) error {
+	_, err := tr.Control(ctx, RequestTypeClassInterfaceOut, RequestSetReport, ValueOutputReport0, intf, report)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"handsetd/devices"
+	"handsetd/devices/keymap"
 	"handsetd/devices/models"
 	"handsetd/devices/usbio"
 	"handsetd/internal/clock"
@@ -85,12 +86,7 @@ type Phone struct {
 	replyTimeout time.Duration
 	clk          clock.Clock
 	log          *slog.Logger
-
-	closing   context.Context
-	cancel    context.CancelFunc
-	runMu     sync.Mutex // held by Run for its whole life, and by Close from then on
-	closeOnce sync.Once
-	closeErr  error
+	guard        *devices.RunGuard
 
 	// mu serialises every exchange with the phone (a command and, for
 	// polls, its reply, as yealink.c never overlaps them) and guards the
@@ -103,7 +99,7 @@ type Phone struct {
 
 	// Run's key state.
 	keynum uint8
-	held   *Key
+	held   keymap.Held
 }
 
 var _ devices.Handset = (*Phone)(nil)
@@ -144,13 +140,10 @@ func New(ctx context.Context, tr usbio.Transport, cfg Config) (*Phone, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	p.closing, p.cancel = context.WithCancel(context.Background())
-
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, pk := range append(ringPkts, InitPacket()) {
 		if err := p.sendLocked(ctx, pk); err != nil {
-			p.cancel()
 			return nil, fmt.Errorf("yealink: open: %w", err)
 		}
 	}
@@ -161,16 +154,15 @@ func New(ctx context.Context, tr usbio.Transport, cfg Config) (*Phone, error) {
 	}
 	p.shadow = forced
 	if err := p.applyLocked(ctx, status{}); err != nil {
-		p.cancel()
 		return nil, fmt.Errorf("yealink: open: %w", err)
 	}
+	p.guard = devices.NewRunGuard(ErrClosed, ErrBusy)
 	return p, nil
 }
 
 func (p *Phone) sendLocked(ctx context.Context, pk Packet) error {
 	b := pk.Bytes()
-	_, err := p.tr.Control(ctx, usbio.RequestTypeClassInterfaceOut, usbio.RequestSetReport,
-		usbio.ValueOutputReport0, Interface, b[:])
+	err := usbio.SetReport(ctx, p.tr, Interface, b[:])
 	if errors.Is(err, devices.ErrGone) {
 		p.gone = true
 	}
@@ -317,21 +309,12 @@ func (p *Phone) transact(ctx context.Context, pk Packet) (Packet, error) {
 // KEYPRESS, and when the key number changed, SCANCODE for it, as
 // yealink.c's state machine does.
 func (p *Phone) Run(ctx context.Context, emit func(devices.Event)) error {
-	if !p.runMu.TryLock() {
-		if p.closing.Err() != nil {
-			return ErrClosed
-		}
-		return ErrBusy
+	ctx, end, err := p.guard.Start(ctx)
+	if err != nil {
+		return err
 	}
-	defer p.runMu.Unlock()
-	if p.closing.Err() != nil {
-		return ErrClosed
-	}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	unhook := context.AfterFunc(p.closing, stop)
-	defer unhook()
-	defer p.release(emit)
+	defer end()
+	defer p.held.Release(emit)
 
 	var timer clock.Timer
 	defer func() {
@@ -340,17 +323,14 @@ func (p *Phone) Run(ctx context.Context, emit func(devices.Event)) error {
 		}
 	}()
 	for {
-		err := p.poll(ctx, emit)
-		switch {
-		case err == nil:
-		case p.closing.Err() != nil:
-			return ErrClosed
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, ErrNoReply):
+		if err := p.poll(ctx, emit); err != nil {
+			if why := p.guard.Stopped(ctx); why != nil {
+				return why
+			}
+			if !errors.Is(err, ErrNoReply) {
+				return err
+			}
 			p.log.Warn("yealink: key poll", "err", err)
-		default:
-			return err
 		}
 		if timer == nil {
 			timer = p.clk.NewTimer(p.interval)
@@ -359,10 +339,7 @@ func (p *Phone) Run(ctx context.Context, emit func(devices.Event)) error {
 		}
 		select {
 		case <-ctx.Done():
-			if p.closing.Err() != nil {
-				return ErrClosed
-			}
-			return ctx.Err()
+			return p.guard.Stopped(ctx)
 		case <-timer.C():
 		}
 	}
@@ -388,34 +365,18 @@ func (p *Phone) poll(ctx context.Context, emit func(devices.Event)) error {
 		if kn != 0 {
 			p.log.Debug("yealink: key without a phone-API name", "scancode", fmt.Sprintf("%#02x", sc))
 		}
-		p.release(emit)
+		p.held.Release(emit)
 		return nil
 	}
-	if p.held != nil && *p.held == k {
-		return nil
-	}
-	p.release(emit)
-	p.held = &k
-	emit(devices.Event{Kind: devices.KeyDown, Key: k.Name, Button: k.Button})
+	p.held.Press(k, emit)
 	return nil
-}
-
-func (p *Phone) release(emit func(devices.Event)) {
-	if p.held == nil {
-		return
-	}
-	k := *p.held
-	p.held = nil
-	emit(devices.Event{Kind: devices.KeyUp, Key: k.Name, Button: k.Button})
 }
 
 // Close implements devices.Handset: it stops Run, silences the ring and
 // dial tones, switches the LED off, blanks the display and releases the
 // device. Do not call it from emit.
 func (p *Phone) Close() error {
-	p.closeOnce.Do(func() {
-		p.cancel()
-		p.runMu.Lock() // wait for Run; it cannot start again
+	return p.guard.Close(func() error {
 		p.mu.Lock()
 		p.closed = true
 		var err error
@@ -431,7 +392,6 @@ func (p *Phone) Close() error {
 			}
 		}
 		p.mu.Unlock()
-		p.closeErr = errors.Join(err, p.tr.Close())
+		return errors.Join(err, p.tr.Close())
 	})
-	return p.closeErr
 }
