@@ -1,0 +1,534 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"handsetd/hid"
+	"handsetd/phoneapi/phoneapitest"
+)
+
+// suite runs the scenarios in order; each starts from the state the one
+// before left (the handsets on hook, no call) unless it says otherwise.
+type suite struct {
+	o           options
+	jabra, poly *Handset
+	host        *phoneapitest.Host
+	daemon      *Daemon
+	// clients maps each plugged handset to its phone-API client (the
+	// daemon's connection for it, by unique bus name).
+	clients map[*Handset]string
+	names   map[*Handset]string
+}
+
+// settle is how long an indicator state must hold once reached: an output
+// report that undoes it right after would otherwise go unnoticed.
+const settle = 300 * time.Millisecond
+
+func (s *suite) run(ctx context.Context) error {
+	s.names = map[*Handset]string{
+		s.jabra: "Jabra EVOLVE LINK MS (handsetd)",
+		s.poly:  "Poly Blackwire C5220 (handsetd)",
+	}
+	bus, err := phoneapitest.StartDaemon(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	fmt.Printf("qemutest: private bus %s\n", bus.Address)
+	s.host, err = phoneapitest.Start(ctx, bus.Address,
+		phoneapitest.OnCommand(func(r phoneapitest.Received) { fmt.Printf("host: %s -> %s\n", r.Sender, r.Line) }),
+		phoneapitest.OnNotify(func(dest, line string) { fmt.Printf("host: %s <- %s\n", dest, line) }),
+	)
+	if err != nil {
+		return err
+	}
+	defer s.host.Close()
+
+	// The first handset is present when the daemon starts (enumeration);
+	// the second arrives later (hotplug).
+	if err := s.jabra.Plug(ctx); err != nil {
+		return err
+	}
+	args := append(strings.Split(s.o.daemon, ","), "--bus="+bus.Address)
+	s.daemon, err = StartDaemon(s.o.handsetd, args)
+	if err != nil {
+		return err
+	}
+	// Every wait ends as soon as the daemon dies, with that as the reason.
+	dctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-s.daemon.Done():
+			cancel(fmt.Errorf("handsetd exited: %v", s.daemon.err))
+		case <-dctx.Done():
+		}
+	}()
+
+	scenarios := []struct {
+		name string
+		f    func(context.Context) error
+	}{
+		{"attach", s.attach},
+		{"incoming-ring", s.incomingRing},
+		{"hook-off-answers", s.hookOffAnswers},
+		{"keys", s.keys},
+		{"mute", s.mute},
+		{"hook-on-hangs-up", s.hookOnHangsUp},
+		{"two-handsets", s.twoHandsets},
+		{"replug-mid-call", s.replugMidCall},
+		{"shutdown", s.shutdown},
+	}
+	var failed error
+	for _, sc := range scenarios {
+		start := time.Now()
+		err := sc.f(dctx)
+		if err != nil && context.Cause(dctx) != nil && !errors.Is(context.Cause(dctx), context.Canceled) {
+			err = fmt.Errorf("%w (%v)", err, context.Cause(dctx))
+		}
+		fmt.Printf("qemutest: %s took %v\n", sc.name, time.Since(start).Round(time.Millisecond))
+		if failed = scenario(sc.name, err); failed != nil || sc.name == s.o.only {
+			break
+		}
+	}
+	select {
+	case <-s.daemon.Done():
+	default:
+		if err := s.daemon.Stop(10 * time.Second); err != nil {
+			fmt.Printf("qemutest: %v\n", err)
+		}
+	}
+	return failed
+}
+
+// step bounds one wait of a scenario.
+func (s *suite) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.o.step)
+}
+
+// expect waits until h shows exactly want, then checks it still does after
+// settle.
+func (s *suite) expect(ctx context.Context, h *Handset, want Indicators) error {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	if err := h.WaitIndicators(sctx, want); err != nil {
+		return err
+	}
+	hold, cancel2 := context.WithTimeout(ctx, settle)
+	defer cancel2()
+	for {
+		select {
+		case <-hold.Done():
+			return nil
+		case r, ok := <-h.ep.Outputs():
+			if !ok {
+				return fmt.Errorf("%s: hidg closed", h.Label)
+			}
+			if err := h.t.ApplyOutput(h.leds, r); err != nil {
+				return err
+			}
+			if !h.leds.Equal(want) {
+				return fmt.Errorf("%s indicators %v right after reaching %v (output report % x)", h.Label, h.leds, want, r)
+			}
+		}
+	}
+}
+
+// phoneVerbs are the commands a handset sends for what its user does, in
+// phone mode (docs/phone-api.md, "Device to host").
+var phoneVerbs = []string{"HOOK", "BTN_PRESSED", "BTN_RELEASED", "MUTE"}
+
+// userCommands returns the phone-mode commands sender sent after the first
+// mark commands, without their ids.
+func (s *suite) userCommands(mark int, sender string) []string {
+	var out []string
+	for _, r := range s.host.Commands()[mark:] {
+		verb, _, _ := strings.Cut(r.Text(), " ")
+		if r.Sender == sender && slices.Contains(phoneVerbs, verb) {
+			out = append(out, r.Text())
+		}
+	}
+	return out
+}
+
+// expectCommands waits until h's client has sent len(want) phone-mode
+// commands since mark and checks they are exactly want.
+func (s *suite) expectCommands(ctx context.Context, mark int, h *Handset, want ...string) error {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	sender := s.clients[h]
+	var got []string
+	err := poll(sctx, func() (bool, error) {
+		got = s.userCommands(mark, sender)
+		return len(got) >= len(want), nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s sent %q, want %q: %w", h.Label, got, want, err)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("%s sent %q, want %q", h.Label, got, want)
+	}
+	return nil
+}
+
+// quiet checks that h's client sent no phone-mode command since mark.
+func (s *suite) quiet(mark int, h *Handset) error {
+	if got := s.userCommands(mark, s.clients[h]); len(got) != 0 {
+		return fmt.Errorf("%s sent %q, want nothing", h.Label, got)
+	}
+	return nil
+}
+
+// expectCall waits until the host's call id has status want.
+func (s *suite) expectCall(ctx context.Context, id int, want string) error {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	status := ""
+	err := poll(sctx, func() (bool, error) {
+		for _, c := range s.host.Calls() {
+			if c.ID == id {
+				status = c.Status
+			}
+		}
+		return status == want, nil
+	})
+	if err != nil {
+		return fmt.Errorf("call %d is %q, want %q: %w", id, status, want, err)
+	}
+	return nil
+}
+
+// attachOf waits for h's client: a NAME from a connection not seen before
+// for h, with protocol 5 negotiated.
+func (s *suite) attachOf(ctx context.Context, h *Handset, old string) error {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	var found *phoneapitest.Client
+	err := poll(sctx, func() (bool, error) {
+		for _, c := range s.host.Clients() {
+			if c.Name == s.names[h] && c.Sender != old && c.Protocol == 5 {
+				found = &c
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("no client named %q with protocol 5 (clients: %+v): %w", s.names[h], s.host.Clients(), err)
+	}
+	s.clients[h] = found.Sender
+	return nil
+}
+
+// ring starts an incoming call. The host never forgets a client, so after a
+// re-plug the old connection's notifications fail as undeliverable; that
+// alone is not an error.
+func (s *suite) ring(ctx context.Context) (int, error) {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	id, err := s.host.Ring(sctx, "echo123", "Echo / Sound Test Service")
+	if err != nil && !onlyUndeliverable(err) {
+		return 0, err
+	}
+	return id, nil
+}
+
+// onlyUndeliverable reports whether every error joined in err is a D-Bus
+// error saying the destination connection is gone.
+func onlyUndeliverable(err error) bool {
+	var leaves []error
+	var walk func(error)
+	walk = func(e error) {
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if in := u.Unwrap(); in != nil {
+				walk(in)
+				return
+			}
+			leaves = append(leaves, e)
+		default:
+			leaves = append(leaves, e)
+		}
+	}
+	walk(err)
+	for _, l := range leaves {
+		var de dbus.Error
+		var dp *dbus.Error
+		switch {
+		case errors.As(l, &de) && de.Name == "org.freedesktop.DBus.Error.ServiceUnknown":
+		case errors.As(l, &dp) && dp.Name == "org.freedesktop.DBus.Error.ServiceUnknown":
+		default:
+			return false
+		}
+	}
+	return len(leaves) > 0
+}
+
+// attach: the handset present at start is found through libudev enumeration
+// and attaches as its own client; it is on hook, so it reports nothing.
+func (s *suite) attach(ctx context.Context) error {
+	if err := s.attachOf(ctx, s.jabra, ""); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.jabra, s.jabra.t.Off()); err != nil {
+		return err
+	}
+	return s.quiet(0, s.jabra)
+}
+
+// incomingRing: an incoming call rings the handset (LED Ring and the
+// Telephony Ringer, which share one output byte on this Jabra).
+func (s *suite) incomingRing(ctx context.Context) error {
+	id, err := s.ring(ctx)
+	if err != nil {
+		return err
+	}
+	if id != 1 {
+		return fmt.Errorf("first call has id %d, want 1", id)
+	}
+	return s.expect(ctx, s.jabra, s.jabra.t.With("ring", "ringer"))
+}
+
+// hookOffAnswers: lifting the handset sends HOOK OFF, the host answers the
+// ringing call, and the handset stops ringing and shows off-hook.
+func (s *suite) hookOffAnswers(ctx context.Context) error {
+	m := len(s.host.Commands())
+	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, 1, "INPROGRESS"); err != nil {
+		return err
+	}
+	return s.expect(ctx, s.jabra, s.jabra.t.With("off-hook"))
+}
+
+// keys: keypad array keys and a relative button each give exactly one
+// press and one release; the indicators do not move.
+func (s *suite) keys(ctx context.Context) error {
+	m := len(s.host.Commands())
+	for _, k := range []byte{'1', '#'} {
+		u, err := KeyUsage(k)
+		if err != nil {
+			return err
+		}
+		if err := s.jabra.Press(ctx, u); err != nil {
+			return err
+		}
+	}
+	if err := s.jabra.Press(ctx, hid.UsageRedial); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra,
+		"BTN_PRESSED 1", "BTN_RELEASED 1", "BTN_PRESSED #", "BTN_RELEASED #", "BTN_PRESSED +", "BTN_RELEASED +"); err != nil {
+		return err
+	}
+	return s.expect(ctx, s.jabra, s.jabra.t.With("off-hook"))
+}
+
+// mute: the relative Phone Mute control toggles; the host's MUTE
+// notification lights and clears LED Mute.
+func (s *suite) mute(ctx context.Context) error {
+	for _, want := range []string{"ON", "OFF"} {
+		m := len(s.host.Commands())
+		if err := s.jabra.Press(ctx, hid.UsagePhoneMute); err != nil {
+			return err
+		}
+		if err := s.expectCommands(ctx, m, s.jabra, "MUTE "+want); err != nil {
+			return err
+		}
+		leds := s.jabra.t.With("off-hook")
+		if want == "ON" {
+			leds = s.jabra.t.With("off-hook", "mute")
+		}
+		if err := s.expect(ctx, s.jabra, leds); err != nil {
+			return err
+		}
+		if s.host.Muted() != (want == "ON") {
+			return fmt.Errorf("host muted %v after MUTE %s", s.host.Muted(), want)
+		}
+	}
+	return nil
+}
+
+// hookOnHangsUp: putting the handset down sends HOOK ON, the host ends the
+// call, every indicator goes off.
+func (s *suite) hookOnHangsUp(ctx context.Context) error {
+	m := len(s.host.Commands())
+	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra, "HOOK ON"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, 1, "FINISHED"); err != nil {
+		return err
+	}
+	return s.expect(ctx, s.jabra, s.jabra.t.Off())
+}
+
+// twoHandsets: a second handset plugged in while the daemon runs attaches
+// as a second client; a call rings both, the one lifted answers, both show
+// the call in progress (the host's state, docs/phone-api.md), and hanging up
+// there clears both.
+func (s *suite) twoHandsets(ctx context.Context) error {
+	if err := s.poly.Plug(ctx); err != nil {
+		return err
+	}
+	if err := s.attachOf(ctx, s.poly, ""); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.poly, s.poly.t.Off()); err != nil {
+		return err
+	}
+	id, err := s.ring(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(ctx, h, h.t.With("ring", "ringer")); err != nil {
+			return err
+		}
+	}
+	m := len(s.host.Commands())
+	if err := s.poly.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.poly, "HOOK OFF"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
+		return err
+	}
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(ctx, h, h.t.With("off-hook")); err != nil {
+			return err
+		}
+	}
+	if err := s.poly.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.poly, "HOOK OFF", "HOOK ON"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, id, "FINISHED"); err != nil {
+		return err
+	}
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(ctx, h, h.t.Off()); err != nil {
+			return err
+		}
+	}
+	return s.quiet(m, s.jabra)
+}
+
+// replugMidCall: the handset in a call is unplugged and plugged in again
+// (the gadget unbound from its controller and bound again). The call goes
+// on at the host; the new connection finds it (SEARCH ACTIVECALLS) and
+// shows it, the handset reports its hook state, and hanging up still works.
+func (s *suite) replugMidCall(ctx context.Context) error {
+	id, err := s.ring(ctx)
+	if err != nil {
+		return err
+	}
+	m := len(s.host.Commands())
+	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.jabra, s.jabra.t.With("off-hook")); err != nil {
+		return err
+	}
+
+	old := s.clients[s.jabra]
+	m = len(s.host.Commands())
+	if err := s.jabra.Unplug(); err != nil {
+		return err
+	}
+	sctx, cancel := s.step(ctx)
+	err = poll(sctx, s.jabra.HidrawGone)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("the kernel kept the unplugged handset's hidraw node: %w", err)
+	}
+	if err := s.jabra.Plug(ctx); err != nil {
+		return err
+	}
+	if err := s.attachOf(ctx, s.jabra, old); err != nil {
+		return err
+	}
+	// The unplug neither hung up nor sent anything on the old connection.
+	if got := s.userCommands(m, old); len(got) != 0 {
+		return fmt.Errorf("the unplugged handset's connection sent %q, want nothing", got)
+	}
+	if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.jabra, s.jabra.t.With("off-hook")); err != nil {
+		return err
+	}
+	// The device reports the hook state it has: still lifted.
+	m = len(s.host.Commands())
+	if err := s.jabra.Resend(ctx, hid.UsageHookSwitch); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+		return err
+	}
+	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
+		return err
+	}
+	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF", "HOOK ON"); err != nil {
+		return err
+	}
+	if err := s.expectCall(ctx, id, "FINISHED"); err != nil {
+		return err
+	}
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(ctx, h, h.t.Off()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shutdown: the daemon stopped (SIGTERM) while a call rings exits cleanly
+// and leaves no handset ringing.
+func (s *suite) shutdown(ctx context.Context) error {
+	if _, err := s.ring(ctx); err != nil {
+		return err
+	}
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(ctx, h, h.t.With("ring", "ringer")); err != nil {
+			return err
+		}
+	}
+	if err := s.daemon.Stop(10 * time.Second); err != nil {
+		return err
+	}
+	// The daemon is gone: wait on the parent context only.
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if err := s.expect(context.WithoutCancel(ctx), h, h.t.Off()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
