@@ -246,7 +246,9 @@ func (h *handset) injectQuiet(rep []byte) {
 // bytes to show up covers that case.
 func (h *handset) settle() {
 	h.t.Helper()
-	arrive := time.Now().Add(100 * time.Millisecond)
+	// The bound is generous: on a loaded machine the kernel worker that
+	// moves pty bytes to the reader can be late by tens of milliseconds.
+	arrive := time.Now().Add(250 * time.Millisecond)
 	for time.Now().Before(arrive) {
 		n, err := h.Pending()
 		if err != nil {

@@ -151,8 +151,9 @@ func TestMuteRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.expect(jabra(jOffHook))
+	second := r.mark()
 	h.mute()
-	m := r.waitCmd(n, "MUTE ON")
+	m := r.waitCmd(second, "MUTE ON")
 	if m.Sender != sender {
 		t.Errorf("MUTE ON from %s, want %s", m.Sender, sender)
 	}
