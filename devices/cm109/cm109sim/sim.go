@@ -16,12 +16,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
-	"handsetd/devices"
 	"handsetd/devices/cm109"
 	"handsetd/devices/usbio"
+	"handsetd/devices/usbio/usbiotest"
 	"handsetd/internal/clock"
 )
 
@@ -32,29 +31,22 @@ type Output struct {
 }
 
 // Toggle is one change of the buzzer.
-type Toggle struct {
-	At time.Time
-	On bool
-}
+type Toggle = usbiotest.Toggle
 
 // Sim is a simulated CM109 phone. It implements usbio.Transport.
 type Sim struct {
 	clk  clock.Clock
-	intf uint16
+	link *usbiotest.Link
 
-	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced on every state change
+	// The phone's state, guarded by link.
 	pressed   map[uint8]bool
 	special   uint8
 	out       cm109.Output
 	outputs   []Output
-	buzz      []Toggle
+	buzzer    usbiotest.Switch
 	delivered *[cm109.ReportLen]byte
 	answered  bool // an output report followed the last input report
 	raw       [][]byte
-	gone      bool
-	closed    bool
-	bad       []string
 }
 
 var _ usbio.Transport = (*Sim)(nil)
@@ -62,55 +54,27 @@ var _ usbio.Transport = (*Sim)(nil)
 // New returns a phone with no key pressed and all columns undriven, on
 // HID interface cm109.DefaultInterface. clk stamps the recorded outputs.
 func New(clk clock.Clock) *Sim {
-	return &Sim{clk: clk, intf: cm109.DefaultInterface, changed: make(chan struct{}), pressed: map[uint8]bool{}}
-}
-
-func (s *Sim) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	return &Sim{clk: clk, link: usbiotest.New("cm109sim", cm109.DefaultInterface), pressed: map[uint8]bool{}}
 }
 
 // Press holds down the key at scancode sc (row bit in the high nibble,
 // column bit in the low nibble, as in the kernel's key maps).
-func (s *Sim) Press(sc uint8) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pressed[sc] = true
-	s.notifyLocked()
-}
+func (s *Sim) Press(sc uint8) { s.link.Update(func() { s.pressed[sc] = true }) }
 
 // Release lets go of the key at scancode sc.
-func (s *Sim) Release(sc uint8) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.pressed, sc)
-	s.notifyLocked()
-}
+func (s *Sim) Release(sc uint8) { s.link.Update(func() { delete(s.pressed, sc) }) }
 
 // SetSpecial sets the IR0 buttons held down (cm109.RecordMute, ...).
-func (s *Sim) SetSpecial(bits uint8) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.special = bits & 0x0f
-	s.notifyLocked()
-}
+func (s *Sim) SetSpecial(bits uint8) { s.link.Update(func() { s.special = bits & 0x0f }) }
 
 // InjectRaw queues p to be delivered as the next input transfer, as is:
 // a malformed report.
 func (s *Sim) InjectRaw(p []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.raw = append(s.raw, slices.Clone(p))
-	s.notifyLocked()
+	s.link.Update(func() { s.raw = append(s.raw, slices.Clone(p)) })
 }
 
 // Unplug makes every pending and later call fail with devices.ErrGone.
-func (s *Sim) Unplug() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gone = true
-	s.notifyLocked()
-}
+func (s *Sim) Unplug() { s.link.Unplug() }
 
 // inputLocked is what the chip would report now.
 func (s *Sim) inputLocked() [cm109.ReportLen]byte {
@@ -127,145 +91,74 @@ func (s *Sim) inputLocked() [cm109.ReportLen]byte {
 // Control implements usbio.Transport: it accepts only the SET_REPORT that
 // cm109.c sends and records the bad requests otherwise (see Bad).
 func (s *Sim) Control(ctx context.Context, reqType, req uint8, val, idx uint16, data []byte) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.usableLocked(); err != nil {
-		return 0, err
-	}
-	if reqType != usbio.RequestTypeClassInterfaceOut || req != usbio.RequestSetReport ||
-		val != usbio.ValueOutputReport0 || idx != s.intf {
-		s.bad = append(s.bad, fmt.Sprintf("request %#02x/%#02x value %#04x index %d", reqType, req, val, idx))
-		return 0, fmt.Errorf("cm109sim: stall: unexpected request %#02x/%#02x", reqType, req)
-	}
-	o, err := cm109.ParseOutput(data)
-	if err != nil {
-		s.bad = append(s.bad, err.Error())
-		return 0, fmt.Errorf("cm109sim: stall: %w", err)
-	}
-	now := s.clk.Now()
-	s.outputs = append(s.outputs, Output{At: now, Report: [cm109.ReportLen]byte(data)})
-	if o.Buzzer != s.out.Buzzer {
-		s.buzz = append(s.buzz, Toggle{At: now, On: o.Buzzer})
-	}
-	s.out = o
-	s.answered = true
-	s.notifyLocked()
-	return len(data), nil
-}
-
-func (s *Sim) usableLocked() error {
-	switch {
-	case s.closed:
-		return usbio.ErrClosed
-	case s.gone:
-		return fmt.Errorf("cm109sim: %w", devices.ErrGone)
-	}
-	return nil
+	return s.link.Control(ctx, reqType, req, val, idx, data, func(report []byte) error {
+		o, err := cm109.ParseOutput(report)
+		if err != nil {
+			return s.link.Refuse("%v", err)
+		}
+		now := s.clk.Now()
+		s.outputs = append(s.outputs, Output{At: now, Report: [cm109.ReportLen]byte(report)})
+		s.buzzer.Set(now, o.Buzzer)
+		s.out = o
+		s.answered = true
+		return nil
+	})
 }
 
 // ReadInterrupt implements usbio.Transport: it returns an injected
 // transfer, or the input report once it differs from the last one sent.
 func (s *Sim) ReadInterrupt(ctx context.Context, p []byte) (int, error) {
-	for {
-		s.mu.Lock()
-		if err := s.usableLocked(); err != nil {
-			s.mu.Unlock()
-			return 0, err
-		}
+	return s.link.Read(ctx, p, func() ([]byte, bool) {
 		if len(s.raw) > 0 {
-			n := copy(p, s.raw[0])
+			b := s.raw[0]
 			s.raw = s.raw[1:]
-			s.mu.Unlock()
-			return n, nil
+			return b, true
 		}
 		in := s.inputLocked()
-		if s.delivered == nil || *s.delivered != in {
-			s.delivered = &in
-			s.answered = false
-			s.mu.Unlock()
-			return copy(p, in[:]), nil
+		if s.delivered != nil && *s.delivered == in {
+			return nil, false
 		}
-		wait := s.changed
-		s.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-wait:
-		}
-	}
+		s.delivered = &in
+		s.answered = false
+		return in[:], true
+	})
 }
 
 // WaitQuiet blocks until the host has read the current input state and
 // answered it with an output report: from then on nothing happens until
 // the phone's state changes. Tests use it instead of sleeping.
 func (s *Sim) WaitQuiet(ctx context.Context) error {
-	for {
-		s.mu.Lock()
+	err := s.link.Wait(ctx, func() bool {
 		in := s.inputLocked()
-		quiet := s.delivered != nil && *s.delivered == in && s.answered && len(s.raw) == 0
-		wait := s.changed
-		s.mu.Unlock()
-		if quiet {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cm109sim: host did not settle: %w", ctx.Err())
-		case <-wait:
-		}
+		return s.delivered != nil && *s.delivered == in && s.answered && len(s.raw) == 0
+	})
+	if err != nil {
+		return fmt.Errorf("cm109sim: host did not settle: %w", err)
 	}
-}
-
-// Close implements usbio.Transport.
-func (s *Sim) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	s.notifyLocked()
 	return nil
 }
 
+// Close implements usbio.Transport.
+func (s *Sim) Close() error { return s.link.Close() }
+
 // Closed reports whether the host closed the transport.
-func (s *Sim) Closed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
+func (s *Sim) Closed() bool { return s.link.Closed() }
 
 // Buzzer reports whether the buzzer is sounding.
-func (s *Sim) Buzzer() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.Buzzer
-}
+func (s *Sim) Buzzer() bool { return usbiotest.View(s.link, func() bool { return s.out.Buzzer }) }
 
 // BuzzerLog returns every buzzer change, with the clock's time.
 func (s *Sim) BuzzerLog() []Toggle {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.buzz)
+	return usbiotest.View(s.link, func() []Toggle { return slices.Clone(s.buzzer.Log) })
 }
 
 // Outputs returns every output report received.
 func (s *Sim) Outputs() []Output {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.outputs)
+	return usbiotest.View(s.link, func() []Output { return slices.Clone(s.outputs) })
 }
 
 // Columns is the keypad column mask the host drives now.
-func (s *Sim) Columns() uint8 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.Columns
-}
+func (s *Sim) Columns() uint8 { return usbiotest.View(s.link, func() uint8 { return s.out.Columns }) }
 
 // Bad lists requests the device refused; a correct host makes none.
-func (s *Sim) Bad() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.bad)
-}
+func (s *Sim) Bad() []string { return s.link.Bad() }

@@ -17,11 +17,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
-	"handsetd/devices"
 	"handsetd/devices/usbio"
+	"handsetd/devices/usbio/usbiotest"
 	"handsetd/devices/yealink"
 	"handsetd/internal/clock"
 )
@@ -40,34 +38,26 @@ var Scancodes = []uint8{
 const NoKey = 0xff
 
 // Toggle is one change of a switch.
-type Toggle struct {
-	At time.Time
-	On bool
-}
+type Toggle = usbiotest.Toggle
 
 // Sim is a simulated P1K. It implements usbio.Transport.
 type Sim struct {
-	clk clock.Clock
+	clk  clock.Clock
+	link *usbiotest.Link
 
-	mu       sync.Mutex
-	changed  chan struct{}
+	// The phone's state, guarded by link.
 	queue    [][]byte // interrupt IN transfers
 	inited   bool
 	keynum   uint8
 	polls    int
 	lcd      [yealink.LCDLen]byte
-	led      bool
+	led      usbiotest.Switch
 	dialtone bool
-	ringtone bool
-	ringLog  []Toggle
-	ledLog   []Toggle
+	ringtone usbiotest.Switch
 	volume   uint8
 	notes    []byte
 	received []yealink.Packet
-	bad      []string
 	deaf     bool
-	gone     bool
-	closed   bool
 }
 
 var _ usbio.Transport = (*Sim)(nil)
@@ -75,12 +65,7 @@ var _ usbio.Transport = (*Sim)(nil)
 // New returns a phone with no key down, before INIT. clk stamps the
 // recorded switch changes.
 func New(clk clock.Clock) *Sim {
-	return &Sim{clk: clk, changed: make(chan struct{})}
-}
-
-func (s *Sim) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	return &Sim{clk: clk, link: usbiotest.New("yealinksim", yealink.Interface)}
 }
 
 // Press holds down the key with scancode sc (one of Scancodes).
@@ -89,88 +74,46 @@ func (s *Sim) Press(sc uint8) {
 	if i < 0 {
 		panic(fmt.Sprintf("yealinksim: no key with scancode %#02x", sc))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keynum = uint8(i + 1)
+	s.link.Update(func() { s.keynum = uint8(i + 1) })
 }
 
 // Release lets go of the key.
-func (s *Sim) Release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keynum = 0
-}
+func (s *Sim) Release() { s.link.Update(func() { s.keynum = 0 }) }
 
 // InjectRaw queues p on the interrupt endpoint, ahead of the replies to
 // later commands.
 func (s *Sim) InjectRaw(p []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.queue = append(s.queue, slices.Clone(p))
-	s.notifyLocked()
+	s.link.Update(func() { s.queue = append(s.queue, slices.Clone(p)) })
 }
 
 // SetDeaf makes the phone ignore polls (no reply) while on.
-func (s *Sim) SetDeaf(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.deaf = on
-}
+func (s *Sim) SetDeaf(on bool) { s.link.Update(func() { s.deaf = on }) }
 
 // Unplug makes every pending and later call fail with devices.ErrGone.
-func (s *Sim) Unplug() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gone = true
-	s.notifyLocked()
-}
-
-func (s *Sim) usableLocked() error {
-	switch {
-	case s.closed:
-		return usbio.ErrClosed
-	case s.gone:
-		return fmt.Errorf("yealinksim: %w", devices.ErrGone)
-	}
-	return nil
-}
-
-func (s *Sim) refuseLocked(format string, a ...any) error {
-	msg := fmt.Sprintf(format, a...)
-	s.bad = append(s.bad, msg)
-	return fmt.Errorf("yealinksim: stall: %s", msg)
-}
+func (s *Sim) Unplug() { s.link.Unplug() }
 
 func (s *Sim) replyLocked(cmd uint8, offset uint16, val uint8) {
 	r := yealink.Packet{Cmd: cmd, Size: 1, Offset: offset}
 	r.Data[0] = val
 	b := r.Bytes()
 	s.queue = append(s.queue, b[:])
-	s.notifyLocked()
 }
 
 // Control implements usbio.Transport: SET_REPORT of one packet to
 // interface 3.
 func (s *Sim) Control(ctx context.Context, reqType, req uint8, val, idx uint16, data []byte) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.usableLocked(); err != nil {
-		return 0, err
-	}
-	if reqType != usbio.RequestTypeClassInterfaceOut || req != usbio.RequestSetReport ||
-		val != usbio.ValueOutputReport0 || idx != yealink.Interface {
-		return 0, s.refuseLocked("request %#02x/%#02x value %#04x index %d", reqType, req, val, idx)
-	}
+	return s.link.Control(ctx, reqType, req, val, idx, data, s.handleLocked)
+}
+
+// handleLocked carries out one packet.
+func (s *Sim) handleLocked(data []byte) error {
 	p, err := yealink.ParsePacket(data)
 	if err != nil {
-		return 0, s.refuseLocked("%v", err)
+		return s.link.Refuse("%v", err)
 	}
 	s.received = append(s.received, p)
 	if !s.inited && p.Cmd != yealink.CmdInit && p.Cmd != yealink.CmdRingVolume && p.Cmd != yealink.CmdRingNote {
-		return 0, s.refuseLocked("%v before INIT", p)
+		return s.link.Refuse("%v before INIT", p)
 	}
 	now := s.clk.Now()
 	switch p.Cmd {
@@ -181,7 +124,6 @@ func (s *Sim) Control(ctx context.Context, reqType, req uint8, val, idx uint16, 
 		if !s.deaf {
 			s.replyLocked(yealink.CmdKeypress, 0, s.keynum)
 		}
-		s.notifyLocked()
 	case yealink.CmdScancode:
 		sc := uint8(NoKey)
 		if int(p.Offset) < len(Scancodes) {
@@ -192,19 +134,13 @@ func (s *Sim) Control(ctx context.Context, reqType, req uint8, val, idx uint16, 
 		}
 	case yealink.CmdLCD:
 		if p.Size == 0 || int(p.Offset)+int(p.Size) > yealink.LCDLen {
-			return 0, s.refuseLocked("LCD write of %d bytes at %d", p.Size, p.Offset)
+			return s.link.Refuse("LCD write of %d bytes at %d", p.Size, p.Offset)
 		}
 		copy(s.lcd[p.Offset:], p.Data[:p.Size])
 	case yealink.CmdLED:
-		if on := p.Data[0] == yealink.LEDOn; on != s.led {
-			s.led = on
-			s.ledLog = append(s.ledLog, Toggle{now, on})
-		}
+		s.led.Set(now, p.Data[0] == yealink.LEDOn)
 	case yealink.CmdRingtone:
-		if on := p.Data[0] == yealink.RingtoneOn; on != s.ringtone {
-			s.ringtone = on
-			s.ringLog = append(s.ringLog, Toggle{now, on})
-		}
+		s.ringtone.Set(now, p.Data[0] == yealink.RingtoneOn)
 	case yealink.CmdDialtone:
 		s.dialtone = p.Data[0] == yealink.DialtoneOn
 	case yealink.CmdRingVolume:
@@ -212,74 +148,43 @@ func (s *Sim) Control(ctx context.Context, reqType, req uint8, val, idx uint16, 
 	case yealink.CmdRingNote:
 		end := int(p.Offset) + int(p.Size)
 		if p.Size == 0 || end > 0x1000 {
-			return 0, s.refuseLocked("ring notes of %d bytes at %d", p.Size, p.Offset)
+			return s.link.Refuse("ring notes of %d bytes at %d", p.Size, p.Offset)
 		}
 		if len(s.notes) < end {
 			s.notes = append(s.notes, make([]byte, end-len(s.notes))...)
 		}
 		copy(s.notes[p.Offset:], p.Data[:p.Size])
 	default:
-		return 0, s.refuseLocked("unknown command %v", p)
+		return s.link.Refuse("unknown command %v", p)
 	}
-	return len(data), nil
+	return nil
 }
 
 // ReadInterrupt implements usbio.Transport: it returns the next queued
 // packet.
 func (s *Sim) ReadInterrupt(ctx context.Context, p []byte) (int, error) {
-	for {
-		s.mu.Lock()
-		if err := s.usableLocked(); err != nil {
-			s.mu.Unlock()
-			return 0, err
+	return s.link.Read(ctx, p, func() ([]byte, bool) {
+		if len(s.queue) == 0 {
+			return nil, false
 		}
-		if len(s.queue) > 0 {
-			n := copy(p, s.queue[0])
-			s.queue = s.queue[1:]
-			s.mu.Unlock()
-			return n, nil
-		}
-		wait := s.changed
-		s.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-wait:
-		}
-	}
+		b := s.queue[0]
+		s.queue = s.queue[1:]
+		return b, true
+	})
 }
 
 // Close implements usbio.Transport.
-func (s *Sim) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	s.notifyLocked()
-	return nil
-}
+func (s *Sim) Close() error { return s.link.Close() }
 
 // WaitPolls blocks until the phone has received n key polls in all.
 func (s *Sim) WaitPolls(ctx context.Context, n int) error {
-	for {
-		s.mu.Lock()
-		got, wait := s.polls, s.changed
-		s.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("yealinksim: %d polls, waited for %d: %w", got, n, ctx.Err())
-		case <-wait:
-		}
+	if err := s.link.Wait(ctx, func() bool { return s.polls >= n }); err != nil {
+		return fmt.Errorf("yealinksim: %d polls, waited for %d: %w", s.Polls(), n, err)
 	}
+	return nil
 }
 
-func locked[T any](s *Sim, f func() T) T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return f()
-}
+func locked[T any](s *Sim, f func() T) T { return usbiotest.View(s.link, f) }
 
 // Polls is the number of key polls received.
 func (s *Sim) Polls() int { return locked(s, func() int { return s.polls }) }
@@ -296,21 +201,24 @@ func (s *Sim) LCD() [yealink.LCDLen]byte {
 func (s *Sim) Line3() string { return yealink.ReadLine3(s.LCD()) }
 
 // LED, Ringtone and Dialtone report the switches.
-func (s *Sim) LED() bool      { return locked(s, func() bool { return s.led }) }
-func (s *Sim) Ringtone() bool { return locked(s, func() bool { return s.ringtone }) }
+func (s *Sim) LED() bool      { return locked(s, func() bool { return s.led.On }) }
+func (s *Sim) Ringtone() bool { return locked(s, func() bool { return s.ringtone.On }) }
 func (s *Sim) Dialtone() bool { return locked(s, func() bool { return s.dialtone }) }
 
 // RingtoneLog and LEDLog return every change with the clock's time.
 func (s *Sim) RingtoneLog() []Toggle {
-	return locked(s, func() []Toggle { return slices.Clone(s.ringLog) })
+	return locked(s, func() []Toggle { return slices.Clone(s.ringtone.Log) })
 }
-func (s *Sim) LEDLog() []Toggle { return locked(s, func() []Toggle { return slices.Clone(s.ledLog) }) }
+func (s *Sim) LEDLog() []Toggle { return locked(s, func() []Toggle { return slices.Clone(s.led.Log) }) }
 
 // Ring returns the uploaded ring volume and melody.
 func (s *Sim) Ring() (volume uint8, notes []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.volume, slices.Clone(s.notes)
+	type ring struct {
+		volume uint8
+		notes  []byte
+	}
+	r := locked(s, func() ring { return ring{s.volume, slices.Clone(s.notes)} })
+	return r.volume, r.notes
 }
 
 // Received returns every valid packet received.
@@ -319,7 +227,7 @@ func (s *Sim) Received() []yealink.Packet {
 }
 
 // Bad lists what the phone refused; a correct host sends nothing bad.
-func (s *Sim) Bad() []string { return locked(s, func() []string { return slices.Clone(s.bad) }) }
+func (s *Sim) Bad() []string { return s.link.Bad() }
 
 // Closed reports whether the host closed the transport.
-func (s *Sim) Closed() bool { return locked(s, func() bool { return s.closed }) }
+func (s *Sim) Closed() bool { return s.link.Closed() }
