@@ -152,20 +152,17 @@ func (s *Devices) hidDevice(d hotplug.Device) (daemon.Device, bool) {
 			model = m
 		}
 	}
-	infos, err := hidraw.Enumerate()
+	mine, err := s.hidInfo(d.DevNode)
 	if err != nil {
 		s.log.Warn("cannot read HID device information", "node", d.DevNode, "err", err)
 		return daemon.Device{}, false
 	}
-	var mine []hidraw.DeviceInfo
 	telephonyPage := false
-	for _, in := range infos {
-		if in.Path == d.DevNode {
-			mine = append(mine, in)
-			telephonyPage = telephonyPage || in.IsTelephony()
-		}
+	for _, in := range mine {
+		telephonyPage = telephonyPage || in.IsTelephony()
 	}
-	if len(mine) == 0 || (model == nil && !telephonyPage) {
+	if model == nil && !telephonyPage {
+		s.log.Debug("not a telephony device", "node", d.DevNode, "vid", fmt.Sprintf("%04x", d.VendorID), "pid", fmt.Sprintf("%04x", d.ProductID))
 		return daemon.Device{}, false
 	}
 	first := mine[0]
@@ -228,4 +225,37 @@ func (s *Devices) openHID(ctx context.Context, info devices.Info, model *models.
 		return nil, err
 	}
 	return h, nil
+}
+
+// hidInfoAttempts and hidInfoWait bound how long a new node may take to
+// show up in hidapi's list: the add event can come before the node's
+// parents carry everything hidapi reads.
+const (
+	hidInfoAttempts = 5
+	hidInfoWait     = 40 * time.Millisecond
+)
+
+// hidInfo returns hidapi's entries (one per top-level collection) for a
+// node.
+func (s *Devices) hidInfo(node string) ([]hidraw.DeviceInfo, error) {
+	for attempt := 1; ; attempt++ {
+		infos, err := hidraw.Enumerate()
+		if err != nil {
+			return nil, err
+		}
+		var mine []hidraw.DeviceInfo
+		for _, in := range infos {
+			if in.Path == node {
+				mine = append(mine, in)
+			}
+		}
+		if len(mine) > 0 {
+			return mine, nil
+		}
+		if attempt == hidInfoAttempts {
+			return nil, fmt.Errorf("discover: %s is not in hidapi's device list", node)
+		}
+		t := s.opt.Clock.NewTimer(hidInfoWait)
+		<-t.C()
+	}
 }
