@@ -1,61 +1,40 @@
 package cm109_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"handsetd/devices"
 	"handsetd/devices/cm109"
 	"handsetd/devices/cm109/cm109sim"
+	"handsetd/devices/handsettest"
 	"handsetd/devices/models"
 	"handsetd/internal/clock"
 )
 
 // rig is a phone driven end to end through the simulator.
 type rig struct {
-	t      *testing.T
-	sim    *cm109sim.Sim
-	clk    *clock.Fake
-	phone  *cm109.Phone
-	events chan devices.Event
-	done   chan error
-	cancel context.CancelFunc
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	*handsettest.Runner // once run
+	t                   *testing.T
+	sim                 *cm109sim.Sim
+	clk                 *clock.Fake
+	phone               *cm109.Phone
+	logs                *handsettest.Log
 }
 
 func newRig(t *testing.T, cfg cm109.Config) *rig {
 	t.Helper()
-	r := &rig{t: t, clk: clock.NewFake(), events: make(chan devices.Event, 64), done: make(chan error, 1), logs: &syncBuffer{}}
+	r := &rig{t: t, clk: clock.NewFake(), logs: &handsettest.Log{}}
 	r.sim = cm109sim.New(r.clk)
 	cfg.Clock = r.clk
-	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, nil))
+	cfg.Logger = r.logs.Logger()
 	p, err := cm109.New(context.Background(), r.sim, cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -71,66 +50,25 @@ func newRig(t *testing.T, cfg cm109.Config) *rig {
 }
 
 func (r *rig) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- r.phone.Run(ctx, func(e devices.Event) { r.events <- e }) }()
-	r.t.Cleanup(cancel)
+	r.Runner = handsettest.Start(r.t, r.phone)
 	r.idle()
-}
-
-// next waits for the next event. The timeout only keeps a broken driver
-// from hanging the test run.
-func (r *rig) next() devices.Event {
-	r.t.Helper()
-	select {
-	case e := <-r.events:
-		return e
-	case err := <-r.done:
-		r.t.Fatalf("Run returned %v while an event was expected", err)
-	case <-time.After(5 * time.Second):
-		r.t.Fatal("no event within 5 s")
-	}
-	return devices.Event{}
-}
-
-func (r *rig) expect(want ...devices.Event) {
-	r.t.Helper()
-	for _, w := range want {
-		if got := r.next(); got != w {
-			r.t.Fatalf("event %v, want %v", got, w)
-		}
-	}
-}
-
-func (r *rig) waitRun() error {
-	r.t.Helper()
-	select {
-	case err := <-r.done:
-		return err
-	case <-time.After(5 * time.Second):
-		r.t.Fatal("Run did not return within 5 s")
-	}
-	return nil
 }
 
 // idle waits until the driver has read the phone's current state and
 // answered it: the scan is over and the driver waits for a change.
 func (r *rig) idle() {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), handsettest.Timeout)
 	defer cancel()
 	if err := r.sim.WaitQuiet(ctx); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-func down(k string, b devices.Button) devices.Event {
-	return devices.Event{Kind: devices.KeyDown, Key: k, Button: b}
-}
-
-func up(k string, b devices.Button) devices.Event {
-	return devices.Event{Kind: devices.KeyUp, Key: k, Button: b}
-}
+var (
+	down = handsettest.Down
+	up   = handsettest.Up
+)
 
 // kernelKeys is the expected phone-API meaning of every scancode of the
 // kernel's four key maps, written out independently of the driver's
@@ -173,16 +111,14 @@ func TestEveryKeyOfEveryKeymap(t *testing.T) {
 				k := keys[sc]
 				r.idle()
 				r.sim.Press(sc)
-				r.expect(down(k, wantButton(k)))
+				r.Expect(down(k, wantButton(k)))
 				r.idle()
 				r.sim.Release(sc)
-				r.expect(up(k, wantButton(k)))
+				r.Expect(up(k, wantButton(k)))
 			}
 			r.idle()
-			select {
-			case e := <-r.events:
+			if e, ok := r.TryNext(); ok {
 				t.Fatalf("extra event %v", e)
-			default:
 			}
 		})
 	}
@@ -193,10 +129,10 @@ func TestScanDrivesColumnsLikeCM109(t *testing.T) {
 	r.run()
 	r.idle()
 	r.sim.Press(0x22) // '5': row 0x20, column 0x2
-	r.expect(down("5", devices.ButtonKey))
+	r.Expect(down("5", devices.ButtonKey))
 	r.idle()
 	r.sim.Release(0x22)
-	r.expect(up("5", devices.ButtonKey))
+	r.Expect(up("5", devices.ButtonKey))
 	r.idle()
 	var cols []uint8
 	for _, o := range r.sim.Outputs() {
@@ -219,16 +155,16 @@ func TestSecondKeyTakesOver(t *testing.T) {
 	r.run()
 	r.idle()
 	r.sim.Press(0x21) // '1', column 1
-	r.expect(down("1", devices.ButtonKey))
+	r.Expect(down("1", devices.ButtonKey))
 	r.idle()
 	r.sim.Press(0x18) // talk, column 8
 	r.idle()
 	r.sim.Release(0x21)
 	// The rescan after '1' went up finds only talk.
-	r.expect(up("1", devices.ButtonKey), down("YES", devices.ButtonAnswer))
+	r.Expect(up("1", devices.ButtonKey), down("YES", devices.ButtonAnswer))
 	r.idle()
 	r.sim.Release(0x18)
-	r.expect(up("YES", devices.ButtonAnswer))
+	r.Expect(up("YES", devices.ButtonAnswer))
 }
 
 func TestVolumeAndMute(t *testing.T) {
@@ -236,25 +172,25 @@ func TestVolumeAndMute(t *testing.T) {
 	r.run()
 	r.idle()
 	r.sim.SetSpecial(cm109.VolumeUp)
-	r.expect(down("UP", devices.ButtonVolumeUp))
+	r.Expect(down("UP", devices.ButtonVolumeUp))
 	r.sim.SetSpecial(0)
-	r.expect(up("UP", devices.ButtonVolumeUp))
+	r.Expect(up("UP", devices.ButtonVolumeUp))
 	r.sim.SetSpecial(cm109.VolumeDown)
-	r.expect(down("DOWN", devices.ButtonVolumeDown))
+	r.Expect(down("DOWN", devices.ButtonVolumeDown))
 	r.sim.SetSpecial(0)
-	r.expect(up("DOWN", devices.ButtonVolumeDown))
+	r.Expect(up("DOWN", devices.ButtonVolumeDown))
 	r.sim.SetSpecial(cm109.RecordMute)
-	r.expect(devices.Event{Kind: devices.MuteToggle})
+	r.Expect(devices.Event{Kind: devices.MuteToggle})
 	r.sim.SetSpecial(0)
 	r.sim.SetSpecial(cm109.PlaybackMute)
-	r.expect(devices.Event{Kind: devices.MuteToggle})
+	r.Expect(devices.Event{Kind: devices.MuteToggle})
 	r.sim.SetSpecial(0)
 	// Volume held when Run ends is released.
 	r.sim.SetSpecial(cm109.VolumeDown)
-	r.expect(down("DOWN", devices.ButtonVolumeDown))
-	r.cancel()
-	r.expect(up("DOWN", devices.ButtonVolumeDown))
-	if err := r.waitRun(); !errors.Is(err, context.Canceled) {
+	r.Expect(down("DOWN", devices.ButtonVolumeDown))
+	r.Cancel()
+	r.Expect(up("DOWN", devices.ButtonVolumeDown))
+	if err := r.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run after cancel = %v, want context.Canceled", err)
 	}
 }
@@ -264,18 +200,18 @@ func TestHookKeys(t *testing.T) {
 	r.run()
 	r.idle()
 	r.sim.Press(0x88) // kip1000 pickup
-	r.expect(devices.Event{Kind: devices.HookOff})
+	r.Expect(devices.Event{Kind: devices.HookOff})
 	r.idle()
 	r.sim.Release(0x88)
 	r.idle()
 	r.sim.Press(0x12)
-	r.expect(down("2", devices.ButtonKey))
+	r.Expect(down("2", devices.ButtonKey))
 	r.idle()
 	r.sim.Release(0x12)
-	r.expect(up("2", devices.ButtonKey))
+	r.Expect(up("2", devices.ButtonKey))
 	r.idle()
 	r.sim.Press(0x48) // hangup
-	r.expect(devices.Event{Kind: devices.HookOn})
+	r.Expect(devices.Event{Kind: devices.HookOn})
 }
 
 func TestMalformedReportDropped(t *testing.T) {
@@ -284,7 +220,7 @@ func TestMalformedReportDropped(t *testing.T) {
 	r.idle()
 	r.sim.InjectRaw([]byte{0x01, 0x1f})
 	r.sim.Press(0x41)
-	r.expect(down("9", devices.ButtonKey))
+	r.Expect(down("9", devices.ButtonKey))
 	if !strings.Contains(r.logs.String(), "dropped input report") || !strings.Contains(r.logs.String(), "01 1f") {
 		t.Fatalf("short report not logged; log:\n%s", r.logs)
 	}
@@ -295,10 +231,10 @@ func TestUnplugMidPressReleasesKey(t *testing.T) {
 	r.run()
 	r.idle()
 	r.sim.Press(0x84)
-	r.expect(down("*", devices.ButtonKey))
+	r.Expect(down("*", devices.ButtonKey))
 	r.sim.Unplug()
-	r.expect(up("*", devices.ButtonKey))
-	if err := r.waitRun(); !errors.Is(err, devices.ErrGone) {
+	r.Expect(up("*", devices.ButtonKey))
+	if err := r.Wait(); !errors.Is(err, devices.ErrGone) {
 		t.Fatalf("Run after unplug = %v, want ErrGone", err)
 	}
 }
@@ -363,18 +299,6 @@ func TestCustomCadence(t *testing.T) {
 	}
 }
 
-func goroutinesSettle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines left, want %d:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestUnplugMidRingLeavesNothingRunning(t *testing.T) {
 	base := runtime.NumGoroutine()
 	r := newRig(t, cm109.Config{})
@@ -385,7 +309,7 @@ func TestUnplugMidRingLeavesNothingRunning(t *testing.T) {
 	}
 	r.clk.Advance(1500 * time.Millisecond)
 	r.sim.Unplug()
-	if err := r.waitRun(); !errors.Is(err, devices.ErrGone) {
+	if err := r.Wait(); !errors.Is(err, devices.ErrGone) {
 		t.Fatalf("Run after unplug = %v, want ErrGone", err)
 	}
 	if n := r.clk.Pending(); n != 0 {
@@ -397,8 +321,8 @@ func TestUnplugMidRingLeavesNothingRunning(t *testing.T) {
 	if err := r.phone.Close(); err != nil {
 		t.Fatalf("Close after unplug: %v", err)
 	}
-	r.cancel()
-	goroutinesSettle(t, base)
+	r.Cancel()
+	handsettest.GoroutinesSettle(t, base)
 }
 
 func TestCadenceTimerSeesUnplugFirst(t *testing.T) {
@@ -424,7 +348,7 @@ func TestCloseSilencesBuzzerAndStopsRun(t *testing.T) {
 	if err := r.phone.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.waitRun(); !errors.Is(err, cm109.ErrClosed) {
+	if err := r.Wait(); !errors.Is(err, cm109.ErrClosed) {
 		t.Fatalf("Run after Close = %v, want ErrClosed", err)
 	}
 	log := r.sim.BuzzerLog()

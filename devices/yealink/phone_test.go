@@ -4,55 +4,35 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"handsetd/devices"
+	"handsetd/devices/handsettest"
 	"handsetd/devices/models"
 	"handsetd/devices/yealink"
 	"handsetd/devices/yealink/yealinksim"
 	"handsetd/internal/clock"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type rig struct {
-	t      *testing.T
-	sim    *yealinksim.Sim
-	clk    *clock.Fake
-	phone  *yealink.Phone
-	events chan devices.Event
-	done   chan error
-	cancel context.CancelFunc
-	logs   *syncBuffer
+	*handsettest.Runner // once run
+	t                   *testing.T
+	sim                 *yealinksim.Sim
+	clk                 *clock.Fake
+	phone               *yealink.Phone
+	logs                *handsettest.Log
 }
 
 func newRig(t *testing.T, cfg yealink.Config) *rig {
 	t.Helper()
-	r := &rig{t: t, clk: clock.NewFake(), events: make(chan devices.Event, 64), done: make(chan error, 1), logs: &syncBuffer{}}
+	r := &rig{t: t, clk: clock.NewFake(), logs: &handsettest.Log{}}
 	r.sim = yealinksim.New(r.clk)
 	cfg.Clock = r.clk
-	cfg.Logger = slog.New(slog.NewTextHandler(r.logs, nil))
+	cfg.Logger = r.logs.Logger()
 	p, err := yealink.New(context.Background(), r.sim, cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -69,28 +49,24 @@ func newRig(t *testing.T, cfg yealink.Config) *rig {
 
 // run starts Run and waits for its first poll.
 func (r *rig) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	r.t.Cleanup(cancel)
-	go func() { r.done <- r.phone.Run(ctx, func(e devices.Event) { r.events <- e }) }()
+	r.Runner = handsettest.Start(r.t, r.phone)
 	r.waitPolls(1)
 }
 
 func (r *rig) waitPolls(n int) {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), handsettest.Timeout)
 	defer cancel()
 	if err := r.sim.WaitPolls(ctx, n); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-// poll lets one poll interval pass, once Run has armed its timer, and
-// waits for the poll.
-func (r *rig) poll() {
+// tick lets one poll interval pass once Run has armed its timer: time
+// that passes before the timer is armed does not count towards it.
+func (r *rig) tick() {
 	r.t.Helper()
-	n := r.sim.Polls()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(handsettest.Timeout)
 	for r.clk.Pending() == 0 {
 		if time.Now().After(deadline) {
 			r.t.Fatal("Run did not arm its poll timer within 5 s")
@@ -98,29 +74,14 @@ func (r *rig) poll() {
 		time.Sleep(50 * time.Microsecond)
 	}
 	r.clk.Advance(yealink.DefaultPollInterval)
+}
+
+// poll lets one poll interval pass and waits for the poll.
+func (r *rig) poll() {
+	r.t.Helper()
+	n := r.sim.Polls()
+	r.tick()
 	r.waitPolls(n + 1)
-}
-
-func (r *rig) next() devices.Event {
-	r.t.Helper()
-	select {
-	case e := <-r.events:
-		return e
-	case err := <-r.done:
-		r.t.Fatalf("Run returned %v while an event was expected", err)
-	case <-time.After(5 * time.Second):
-		r.t.Fatal("no event within 5 s")
-	}
-	return devices.Event{}
-}
-
-func (r *rig) expect(want ...devices.Event) {
-	r.t.Helper()
-	for _, w := range want {
-		if got := r.next(); got != w {
-			r.t.Fatalf("event %v, want %v", got, w)
-		}
-	}
 }
 
 // expectNone checks that a full poll after the last one brought no event.
@@ -128,31 +89,15 @@ func (r *rig) expectNone() {
 	r.t.Helper()
 	r.poll()
 	r.poll() // the previous poll's processing is over once this one ran
-	select {
-	case e := <-r.events:
+	if e, ok := r.TryNext(); ok {
 		r.t.Fatalf("unexpected event %v", e)
-	default:
 	}
 }
 
-func (r *rig) waitRun() error {
-	r.t.Helper()
-	select {
-	case err := <-r.done:
-		return err
-	case <-time.After(5 * time.Second):
-		r.t.Fatal("Run did not return within 5 s")
-	}
-	return nil
-}
-
-func down(k string, b devices.Button) devices.Event {
-	return devices.Event{Kind: devices.KeyDown, Key: k, Button: b}
-}
-
-func up(k string, b devices.Button) devices.Event {
-	return devices.Event{Kind: devices.KeyUp, Key: k, Button: b}
-}
+var (
+	down = handsettest.Down
+	up   = handsettest.Up
+)
 
 func TestOpenUploadsRingtoneAndInits(t *testing.T) {
 	r := newRig(t, yealink.Config{})
@@ -197,10 +142,10 @@ func TestEveryKey(t *testing.T) {
 			continue
 		}
 		r.poll()
-		r.expect(w)
+		r.Expect(w)
 		r.sim.Release()
 		r.poll()
-		r.expect(up(w.Key, w.Button))
+		r.Expect(up(w.Key, w.Button))
 	}
 	r.expectNone()
 }
@@ -210,13 +155,13 @@ func TestKeyChangeWithoutRelease(t *testing.T) {
 	r.run()
 	r.sim.Press(0x03)
 	r.poll()
-	r.expect(down("YES", devices.ButtonAnswer))
+	r.Expect(down("YES", devices.ButtonAnswer))
 	r.sim.Press(0x13)
 	r.poll()
-	r.expect(up("YES", devices.ButtonAnswer), down("NO", devices.ButtonDrop))
-	r.cancel()
-	r.expect(up("NO", devices.ButtonDrop))
-	if err := r.waitRun(); !errors.Is(err, context.Canceled) {
+	r.Expect(up("YES", devices.ButtonAnswer), down("NO", devices.ButtonDrop))
+	r.Cancel()
+	r.Expect(up("NO", devices.ButtonDrop))
+	if err := r.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 	if n := r.clk.Pending(); n != 0 {
@@ -229,10 +174,10 @@ func TestKeymapOverride(t *testing.T) {
 	r.run()
 	r.sim.Press(0x23)
 	r.poll()
-	r.expect(down("SKYPE", devices.ButtonProgrammable))
+	r.Expect(down("SKYPE", devices.ButtonProgrammable))
 	r.sim.Press(0x14)
 	r.poll()
-	r.expect(up("SKYPE", devices.ButtonProgrammable), down("R", devices.ButtonOther))
+	r.Expect(up("SKYPE", devices.ButtonProgrammable), down("R", devices.ButtonOther))
 }
 
 func TestMalformedPacketsDropped(t *testing.T) {
@@ -248,7 +193,7 @@ func TestMalformedPacketsDropped(t *testing.T) {
 	r.sim.InjectRaw(unexpected[:])
 	r.sim.Press(0x31)
 	r.poll()
-	r.expect(down("0", devices.ButtonKey))
+	r.Expect(down("0", devices.ButtonKey))
 	logs := r.logs.String()
 	for _, want := range []string{"bad checksum", "bad packet length", "unexpected packet"} {
 		if !strings.Contains(logs, want) {
@@ -269,7 +214,7 @@ func TestNoReplyIsLoggedAndPollingGoesOn(t *testing.T) {
 	r.sim.SetDeaf(false)
 	r.sim.Press(0x32)
 	r.poll()
-	r.expect(down("#", devices.ButtonKey))
+	r.Expect(down("#", devices.ButtonKey))
 }
 
 func TestRingLEDAndRingtone(t *testing.T) {
@@ -357,18 +302,6 @@ func TestDisplayNumber(t *testing.T) {
 	}
 }
 
-func goroutinesSettle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines left, want %d:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestUnplugMidRing(t *testing.T) {
 	base := runtime.NumGoroutine()
 	r := newRig(t, yealink.Config{})
@@ -378,11 +311,11 @@ func TestUnplugMidRing(t *testing.T) {
 	}
 	r.sim.Press(0x00)
 	r.poll()
-	r.expect(down("1", devices.ButtonKey))
+	r.Expect(down("1", devices.ButtonKey))
 	r.sim.Unplug()
-	r.clk.Advance(yealink.DefaultPollInterval)
-	r.expect(up("1", devices.ButtonKey))
-	if err := r.waitRun(); !errors.Is(err, devices.ErrGone) {
+	r.tick()
+	r.Expect(up("1", devices.ButtonKey))
+	if err := r.Wait(); !errors.Is(err, devices.ErrGone) {
 		t.Fatalf("Run after unplug = %v, want ErrGone", err)
 	}
 	if n := r.clk.Pending(); n != 0 {
@@ -394,8 +327,8 @@ func TestUnplugMidRing(t *testing.T) {
 	if err := r.phone.Close(); err != nil {
 		t.Fatalf("Close after unplug: %v", err)
 	}
-	r.cancel()
-	goroutinesSettle(t, base)
+	r.Cancel()
+	handsettest.GoroutinesSettle(t, base)
 }
 
 func TestCloseSwitchesEverythingOff(t *testing.T) {
@@ -411,7 +344,7 @@ func TestCloseSwitchesEverythingOff(t *testing.T) {
 	if err := r.phone.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.waitRun(); !errors.Is(err, yealink.ErrClosed) {
+	if err := r.Wait(); !errors.Is(err, yealink.ErrClosed) {
 		t.Fatalf("Run after Close = %v, want ErrClosed", err)
 	}
 	if r.sim.LED() || r.sim.Ringtone() || r.sim.Dialtone() || r.sim.LCD() != [24]byte{} || !r.sim.Closed() {
