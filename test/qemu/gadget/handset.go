@@ -129,23 +129,46 @@ func (h *Handset) Press(ctx context.Context, u hid.Usage) error {
 // WaitIndicators reads output reports until the indicators are exactly
 // want, and fails with what it saw when ctx ends first.
 func (h *Handset) WaitIndicators(ctx context.Context, want Indicators) error {
+	// Apply what has arrived already, so that the comparison is with the
+	// latest state and not with one a queued report is about to undo.
+	for drained := false; !drained; {
+		select {
+		case r, ok := <-h.ep.Outputs():
+			if !ok {
+				return fmt.Errorf("qemutest: %s: hidg closed while waiting for %v", h.Label, want)
+			}
+			if err := h.apply(r); err != nil {
+				return err
+			}
+		default:
+			drained = true
+		}
+	}
 	for !h.leds.Equal(want) {
 		select {
 		case r, ok := <-h.ep.Outputs():
 			if !ok {
 				return fmt.Errorf("qemutest: %s: hidg closed while waiting for %v", h.Label, want)
 			}
-			if err := h.t.ApplyOutput(h.leds, r); err != nil {
-				return fmt.Errorf("qemutest: %s: %w", h.Label, err)
-			}
-			h.seen = append(h.seen, fmt.Sprintf("% x", r))
-			if len(h.seen) > 8 {
-				h.seen = h.seen[1:]
+			if err := h.apply(r); err != nil {
+				return err
 			}
 		case <-ctx.Done():
 			return fmt.Errorf("%s indicators %v, want %v (last output reports: %s): %w",
 				h.Label, h.leds, want, strings.Join(h.seen, " | "), ctx.Err())
 		}
+	}
+	return nil
+}
+
+// apply updates the indicator state from one output report.
+func (h *Handset) apply(r []byte) error {
+	if err := h.t.ApplyOutput(h.leds, r); err != nil {
+		return fmt.Errorf("qemutest: %s: %w", h.Label, err)
+	}
+	h.seen = append(h.seen, fmt.Sprintf("% x", r))
+	if len(h.seen) > 8 {
+		h.seen = h.seen[1:]
 	}
 	return nil
 }
