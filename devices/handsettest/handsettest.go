@@ -78,12 +78,17 @@ func (r *Runner) Next() devices.Event {
 	r.t.Helper()
 	deadline := time.After(Timeout)
 	for {
-		if e, ok := r.TryNext(); ok {
+		r.mu.Lock()
+		var e devices.Event
+		ok := len(r.events) > 0
+		if ok {
+			e, r.events = r.events[0], r.events[1:]
+		}
+		wait := r.changed // taken with the check: no event slips in between
+		r.mu.Unlock()
+		if ok {
 			return e
 		}
-		r.mu.Lock()
-		wait := r.changed
-		r.mu.Unlock()
 		select {
 		case <-wait:
 		case <-r.done:
