@@ -2,15 +2,18 @@
 
 #define _GNU_SOURCE
 
-// The ioctl and write handlers run on umockdev's worker thread and call
-// into Go (handsetIoctl, handsetWrite in handset.go) with the client's
-// memory already copied in; umockdev copies it back on completion.
+// The ioctl, read and write handlers run on umockdev's worker thread and
+// call into Go (handsetIoctl, handsetRead, handsetWrite in callbacks.go)
+// with the client's memory already copied in; umockdev copies it back on
+// completion.
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -49,9 +52,23 @@ static gboolean on_write(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
 	return TRUE;
 }
 
+// on_read answers a read(2) on the node with one queued input report, as
+// the kernel's hidraw_read does. The client's buffer was copied in when the
+// request arrived; umockdev writes it back only if it changed, so the bytes
+// after the report stay as the client left them.
+static gboolean on_read(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user) {
+	(void)base;
+	UMockdevIoctlData *d = umockdev_ioctl_client_get_arg(client);
+	int err = 0;
+	long r = handsetRead((uintptr_t)user, d->data, d->data_len, &err);
+	umockdev_ioctl_client_complete(client, r, err);
+	return TRUE;
+}
+
 UMockdevIoctlBase *hs_attach(UMockdevTestbed *tb, const char *devnode, uintptr_t handle, char **err) {
 	UMockdevIoctlBase *h = umockdev_ioctl_base_new();
 	g_signal_connect(h, "handle-ioctl", G_CALLBACK(on_ioctl), (gpointer)handle);
+	g_signal_connect(h, "handle-read", G_CALLBACK(on_read), (gpointer)handle);
 	g_signal_connect(h, "handle-write", G_CALLBACK(on_write), (gpointer)handle);
 	GError *gerr = NULL;
 	if (!umockdev_testbed_attach_ioctl(tb, devnode, h, &gerr)) {
@@ -99,8 +116,8 @@ int hs_make_raw(int master) {
 	return 0;
 }
 
-// hs_open_slave opens a second descriptor on the node's pty, only to ask
-// how many injected bytes are still unread.
+// hs_open_slave opens a second descriptor on the node's pty. Reading from
+// it takes bytes out of the same input queue the client's poll(2) looks at.
 int hs_open_slave(int master) {
 	char name[128];
 	if (ptsname_r(master, name, sizeof name) != 0)
@@ -109,8 +126,6 @@ int hs_open_slave(int master) {
 	return fd < 0 ? -errno : fd;
 }
 
-// hs_pending calls the kernel directly: the preload would take the
-// ioctl for one of its simulated nodes and refuse it.
 // hs_ptsname returns the pty's slave name, or NULL. The caller frees it.
 char *hs_ptsname(int master) {
 	char name[128];
@@ -119,11 +134,46 @@ char *hs_ptsname(int master) {
 	return strdup(name);
 }
 
-int hs_pending(int slave) {
-	int n = 0;
-	if (syscall(SYS_ioctl, slave, FIONREAD, &n) < 0)
-		return -errno;
-	return n;
+static long ms_since(const struct timespec *t0) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+// hs_drain reads and drops n bytes from the slave descriptor: the bytes of
+// the report a read was just answered with. They were written to the master
+// before the report was queued but may still be in the kernel's flip buffer,
+// so it waits for them, up to timeout_ms. It calls the kernel directly: the
+// preload's read() would ask umockdev's socket first. It returns 0, or
+// -errno (-EIO after a hangup, -ETIMEDOUT).
+int hs_drain(int slave, int n, int timeout_ms) {
+	char buf[512];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n > 0) {
+		size_t want = n < (int)sizeof buf ? (size_t)n : sizeof buf;
+		long r = syscall(SYS_read, slave, buf, want);
+		if (r > 0) {
+			n -= r;
+			continue;
+		}
+		if (r == 0)
+			return -EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		long left = timeout_ms - ms_since(&t0);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = {slave, POLLIN, 0};
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno != EINTR)
+			return -errno;
+		if (pr > 0 && !(p.revents & POLLIN))
+			return -EIO; // hung up or closed with nothing left to read
+	}
+	return 0;
 }
 
 int hs_write_all(int fd, const void *p, int n) {

@@ -8,7 +8,7 @@ UMockdevIoctlBase *hs_attach(UMockdevTestbed *tb, const char *devnode, uintptr_t
 int hs_hangup(int master);
 int hs_make_raw(int master);
 int hs_open_slave(int master);
-int hs_pending(int slave);
+int hs_drain(int slave, int n, int timeout_ms);
 int hs_write_all(int fd, const void *p, int n);
 int hs_preloaded(void);
 char *hs_ptsname(int master);

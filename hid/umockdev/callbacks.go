@@ -49,6 +49,22 @@ func handsetIoctl(id C.uintptr_t, req C.ulong, buf unsafe.Pointer, size C.int, e
 	return C.long(r)
 }
 
+//export handsetRead
+func handsetRead(id C.uintptr_t, buf unsafe.Pointer, n C.int, errOut *C.int) C.long {
+	v, ok := registry.Load(uintptr(id))
+	if !ok {
+		*errOut = C.int(syscall.EIO)
+		return -1
+	}
+	var p []byte
+	if n > 0 && buf != nil {
+		p = unsafe.Slice((*byte)(buf), int(n))
+	}
+	r, e := v.(*Handset).serveRead(p)
+	*errOut = C.int(e)
+	return C.long(r)
+}
+
 //export handsetWrite
 func handsetWrite(id C.uintptr_t, buf unsafe.Pointer, n C.int, errOut *C.int) C.long {
 	v, ok := registry.Load(uintptr(id))

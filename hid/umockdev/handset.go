@@ -20,7 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 )
 
@@ -125,9 +124,12 @@ type Handset struct {
 
 	handler *C.UMockdevIoctlBase
 	master  C.int
-	slave   C.int // for FIONREAD: how much injected input is unread
+	// slave is the node's pty opened from this side: serveRead takes a
+	// report's bytes out of the input queue the client polls with it.
+	slave C.int
 
-	injectMu sync.Mutex
+	injectMu sync.Mutex // one Inject at a time: queue order is byte order
+	readMu   sync.Mutex // held while serving a read; closeSlave waits for it
 
 	mu       sync.Mutex
 	gone     bool
@@ -135,7 +137,22 @@ type Handset struct {
 	log      []Transfer
 	next     int           // index of the next transfer Next returns
 	notify   chan struct{} // closed when a transfer is logged
+	// queue holds the injected reports not read yet, oldest first; their
+	// bytes are in the pty, in the same order.
+	queue [][]byte
+	// taken is closed when a report leaves the queue or the handset is
+	// unplugged, then replaced.
+	taken chan struct{}
 }
+
+// MaxQueued is how many injected reports wait for the reader at most, as
+// many as the kernel's hidraw keeps for each reader (HIDRAW_BUFFER_SIZE).
+const MaxQueued = 64
+
+// drainTimeout bounds the wait for a read report's bytes to reach the pty's
+// input queue (milliseconds). They were written before the report was
+// queued, so only a broken pty makes it expire.
+const drainTimeout = 5000
 
 // registry maps the ids the C handlers carry to handsets, so that a late
 // callback after Close finds nothing instead of a freed object.
@@ -248,6 +265,7 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 		USBDevNode:         "/dev/" + usbNode,
 		features:           make(map[byte][]byte),
 		notify:             make(chan struct{}),
+		taken:              make(chan struct{}),
 		slave:              -1,
 	}
 	for id, r := range spec.Features {
@@ -288,28 +306,98 @@ func (h *Handset) Spec() Spec { return h.spec }
 var ErrUnplugged = errors.New("umockdev: handset unplugged")
 
 // Inject makes the device send one input report (p[0] is the report ID
-// when the device uses them). The simulated node is a byte stream, so
-// Inject first waits until the previous report was read: two reports must
-// never reach the reader as one.
+// when the device uses them). Each read(2) of the node returns one report,
+// as from the kernel's hidraw: reports injected back to back reach the
+// reader one by one, never merged. Up to MaxQueued reports wait for the
+// reader; where the kernel would drop the next one, Inject waits for room
+// until ctx ends.
 func (h *Handset) Inject(ctx context.Context, report []byte) error {
 	if len(report) == 0 {
 		return errors.New("umockdev: inject: empty report")
 	}
+	rep := append([]byte(nil), report...)
 	h.injectMu.Lock()
 	defer h.injectMu.Unlock()
-	if err := h.waitDrained(ctx); err != nil {
-		return err
+	for {
+		h.mu.Lock()
+		if h.gone {
+			h.mu.Unlock()
+			return ErrUnplugged
+		}
+		if len(h.queue) < MaxQueued {
+			// Queued before its bytes are written: a client that polls
+			// the node readable always finds the report to answer with.
+			h.queue = append(h.queue, rep)
+			h.mu.Unlock()
+			break
+		}
+		ch := h.taken
+		h.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("umockdev: inject into %s: %d reports unread: %w", h.DevNode, MaxQueued, ctx.Err())
+		case <-ch:
+		}
 	}
-	h.mu.Lock()
-	gone := h.gone
-	h.mu.Unlock()
-	if gone {
-		return ErrUnplugged
-	}
-	if r := C.hs_write_all(h.master, unsafe.Pointer(&report[0]), C.int(len(report))); r < 0 {
+	// The bytes make the node readable, so that the client's poll(2)
+	// wakes; the read handler answers with the queued report and takes
+	// exactly its bytes back out.
+	if r := C.hs_write_all(h.master, unsafe.Pointer(&rep[0]), C.int(len(rep))); r < 0 {
+		h.mu.Lock()
+		if n := len(h.queue); n > 0 && &h.queue[n-1][0] == &rep[0] {
+			h.queue = h.queue[:n-1]
+		}
+		h.mu.Unlock()
 		return fmt.Errorf("umockdev: inject into %s: %w", h.DevNode, syscall.Errno(-r))
 	}
 	return nil
+}
+
+// serveRead answers a client's read(2) of the node as the kernel's
+// hidraw_read does: the oldest report, cut to len(p), leaves the queue
+// whole. With nothing queued it fails with EAGAIN at once, also for a
+// blocking descriptor: the preload sends every call on a descriptor through
+// one socket in turn, so a read held open would hold up the client's
+// writes and ioctls on it. Clients poll before they read (hidapi does, and
+// treats EAGAIN as no report), and the node polls readable only while a
+// report is queued.
+func (h *Handset) serveRead(p []byte) (int, syscall.Errno) {
+	h.readMu.Lock()
+	defer h.readMu.Unlock()
+	h.mu.Lock()
+	if h.gone {
+		h.mu.Unlock()
+		return -1, syscall.EIO
+	}
+	if len(h.queue) == 0 {
+		h.mu.Unlock()
+		return -1, syscall.EAGAIN
+	}
+	rep := h.queue[0]
+	slave := h.slave
+	h.mu.Unlock()
+	if slave < 0 {
+		return -1, syscall.EIO
+	}
+	r := C.hs_drain(slave, C.int(len(rep)), drainTimeout)
+	h.mu.Lock()
+	// Unplug empties the queue; only take the report if it is still there.
+	if len(h.queue) > 0 && &h.queue[0][0] == &rep[0] {
+		h.queue[0] = nil
+		h.queue = h.queue[1:]
+		h.wakeTaken()
+	}
+	h.mu.Unlock()
+	if r < 0 {
+		return -1, syscall.EIO
+	}
+	return copy(p, rep), 0
+}
+
+// wakeTaken wakes the waiters for a report to leave the queue. h.mu is held.
+func (h *Handset) wakeTaken() {
+	close(h.taken)
+	h.taken = make(chan struct{})
 }
 
 // Pending returns how many injected bytes the reader has not read yet.
@@ -319,32 +407,31 @@ func (h *Handset) Pending() (int, error) {
 	if h.gone {
 		return 0, ErrUnplugged
 	}
-	n := C.hs_pending(h.slave)
-	if n < 0 {
-		return 0, fmt.Errorf("umockdev: %s: FIONREAD: %w", h.DevNode, syscall.Errno(-n))
+	n := 0
+	for _, r := range h.queue {
+		n += len(r)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // WaitRead waits until every injected report was read.
 func (h *Handset) WaitRead(ctx context.Context) error {
-	h.injectMu.Lock()
-	defer h.injectMu.Unlock()
-	return h.waitDrained(ctx)
-}
-
-// waitDrained polls the pty's input queue: the pty offers no event for
-// "drained", and this only runs in tests.
-func (h *Handset) waitDrained(ctx context.Context) error {
 	for {
-		n, err := h.Pending()
-		if err != nil || n == 0 {
-			return err
+		h.mu.Lock()
+		if h.gone {
+			h.mu.Unlock()
+			return ErrUnplugged
+		}
+		n := len(h.queue)
+		ch := h.taken
+		h.mu.Unlock()
+		if n == 0 {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("umockdev: %s: %d injected bytes unread: %w", h.DevNode, n, ctx.Err())
-		case <-time.After(time.Millisecond):
+			return fmt.Errorf("umockdev: %s: %d injected reports unread: %w", h.DevNode, n, ctx.Err())
+		case <-ch:
 		}
 	}
 }
@@ -410,6 +497,8 @@ func (h *Handset) Unplug() error {
 		return ErrUnplugged
 	}
 	h.gone = true
+	h.queue = nil
+	h.wakeTaken()
 	h.mu.Unlock()
 	paths := []string{h.SysfsPath, h.HIDSysfsPath, h.InterfaceSysfsPath, h.USBSysfsPath}
 	for _, sp := range paths {
@@ -440,6 +529,8 @@ func (h *Handset) Unplug() error {
 }
 
 func (h *Handset) closeSlave() {
+	h.readMu.Lock()
+	defer h.readMu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.slave >= 0 {
