@@ -1,10 +1,14 @@
 package simulate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
 
+	"handsetd/devices"
+	"handsetd/devices/models"
+	"handsetd/devices/telephony"
 	"handsetd/hid"
 	"handsetd/hid/hidtest"
 )
@@ -12,11 +16,14 @@ import (
 // ErrNoControl means the simulated model lacks the control asked for.
 var ErrNoControl = errors.New("simulate: the device has no such control")
 
-// Handset is the device side of a simulated HID Telephony handset.
+// Handset is the device side of a simulated HID Telephony handset. It is
+// a Device whose driver is the generic one (devices/telephony).
 type Handset struct {
-	dev  *hidtest.Device
-	desc *hid.ReportDescriptor
-	enc  *hid.Encoder
+	dev   *hidtest.Device
+	desc  *hid.ReportDescriptor
+	enc   *hid.Encoder
+	info  devices.Info
+	model *models.Model
 
 	mu      sync.Mutex
 	offHook bool
@@ -31,7 +38,62 @@ func New(descriptor []byte) (*Handset, error) {
 	if !d.HasTelephony() {
 		return nil, errors.New("simulate: the descriptor has no Telephony application collection")
 	}
-	return &Handset{dev: hidtest.New(descriptor), desc: d, enc: hid.NewInputEncoder(d)}, nil
+	info := devices.Info{Name: "Simulated handset", Driver: telephony.DriverName, Path: "simulated", SysfsPath: "simulated"}
+	return &Handset{dev: hidtest.New(descriptor), desc: d, enc: hid.NewInputEncoder(d), info: info}, nil
+}
+
+// FromFile builds a simulated handset from a report descriptor read from
+// the file named name, which identifies the device to the daemon.
+func FromFile(descriptor []byte, name string) (*Handset, error) {
+	h, err := New(descriptor)
+	if err != nil {
+		return nil, err
+	}
+	h.info.SysfsPath = "simulated:" + name
+	return h, nil
+}
+
+var _ Device = (*Handset)(nil)
+
+// Info implements Device.
+func (s *Handset) Info() devices.Info { return s.info }
+
+// Model implements Device.
+func (s *Handset) Model() *models.Model { return s.model }
+
+// Open implements Device: the generic driver on the simulated link. The
+// link is the one of New: once the driver closed it, it stays closed.
+func (s *Handset) Open(_ context.Context, opts Options) (devices.Handset, error) {
+	t := opts.Telephony
+	t.KeyMap, t.Logger, t.Clock = opts.KeyMap, opts.Logger, opts.Clock
+	return telephony.Open(s.dev, s.info, s.model, t)
+}
+
+// Do implements Device. Reports are queued on the link at once, so Do
+// never waits.
+func (s *Handset) Do(ctx context.Context, line string) ([]string, error) {
+	return do(ctx, hidActor{s}, line)
+}
+
+// hidActor is the words' actions in input reports.
+type hidActor struct{ s *Handset }
+
+func (a hidActor) offHook() bool                         { return a.s.OffHook() }
+func (a hidActor) lift(context.Context) error            { return a.s.Lift() }
+func (a hidActor) replace(context.Context) error         { return a.s.Replace() }
+func (a hidActor) press(_ context.Context, k byte) error { return a.s.Press(k) }
+func (a hidActor) mute(context.Context) error            { return a.s.Mute() }
+
+func (a hidActor) button(_ context.Context, b devices.Button) error {
+	switch b {
+	case devices.ButtonFlash:
+		return a.s.Button(hid.UsageFlash)
+	case devices.ButtonRedial:
+		return a.s.Button(hid.UsageRedial)
+	case devices.ButtonDrop:
+		return a.s.Button(hid.UsageDrop)
+	}
+	return fmt.Errorf("%w: %s", ErrNoControl, b)
 }
 
 // Device is the host side of the link, for the driver.

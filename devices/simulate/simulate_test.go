@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"handsetd/devices"
+	"handsetd/devices/handsettest"
 	"handsetd/devices/telephony"
 	"handsetd/hid"
 	"handsetd/internal/clock"
@@ -25,21 +25,13 @@ func run(t *testing.T, s *Handset) func(n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := make(chan devices.Event, 64)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); h.Run(ctx, func(e devices.Event) { events <- e }) }()
-	t.Cleanup(func() { cancel(); <-done; h.Close() })
+	t.Cleanup(func() { h.Close() })
+	r := handsettest.Start(t, h)
 	return func(n int) []string {
 		t.Helper()
 		var got []string
-		for len(got) < n {
-			select {
-			case e := <-events:
-				got = append(got, e.String())
-			case <-time.After(5 * time.Second):
-				t.Fatalf("got events %q, waiting for %d", got, n)
-			}
+		for range n {
+			got = append(got, r.Next().String())
 		}
 		return got
 	}
@@ -60,7 +52,7 @@ func TestJabraThroughGenericDriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := run(t, s)
-	did, err := s.Do("lift 5# m replace")
+	did, err := s.Do(context.Background(), "lift 5# m replace")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +77,7 @@ func TestEveryDescriptorLiftsAndReplaces(t *testing.T) {
 				t.Fatal(err)
 			}
 			next := run(t, s)
-			if _, err := s.Do("h m h"); err != nil {
+			if _, err := s.Do(context.Background(), "h m h"); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := next(3), []string{"hook-off", "mute-toggle", "hook-on"}; !slices.Equal(got, want) {
@@ -103,7 +95,7 @@ func TestMissingControlsAndBadWords(t *testing.T) {
 	if err := s.Press('1'); !errors.Is(err, ErrNoControl) {
 		t.Fatalf("Press on a device without keypad: %v, want ErrNoControl", err)
 	}
-	if _, err := s.Do("lift dance"); err == nil || err.Error() != `simulate: unknown action "dance" (`+Help+`)` {
+	if _, err := s.Do(context.Background(), "lift dance"); err == nil || err.Error() != `simulate: unknown action "dance" (`+Help+`)` {
 		t.Fatalf("Do(dance) error %v", err)
 	}
 	if !s.OffHook() {
