@@ -18,6 +18,7 @@
 #   QEMU_ARGS     arguments for the scenario program, comma separated
 #                 (default: every scenario)
 #   QEMU_KEEP     set to keep the work directory (initramfs, console log)
+#   QEMU_HANDSETD a handsetd binary to test instead of building ./cmd/handsetd
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
@@ -66,8 +67,13 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,testdata,lib64,usr/lib}
 ln -s ../bin "$root/usr/bin"
 
 echo "test-qemu: building handsetd and the scenario program"
-go build -o "$root/bin/handsetd" ./cmd/handsetd || die "building handsetd failed"
-CGO_ENABLED=0 go build -o "$root/bin/qemutest" ./test/qemu/gadget || die "building test/qemu/gadget failed"
+if [[ -n ${QEMU_HANDSETD:-} ]]; then
+  cp "$QEMU_HANDSETD" "$root/bin/handsetd" || die "cannot copy $QEMU_HANDSETD"
+else
+  go build -o "$root/bin/handsetd" ./cmd/handsetd || die "building handsetd failed"
+fi
+# cgo: the CM109 chip model comes with the usbio package, which links libusb.
+go build -o "$root/bin/qemutest" ./test/qemu/gadget || die "building test/qemu/gadget failed"
 
 cp "$(command -v busybox)" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
@@ -77,7 +83,7 @@ cp "$(command -v dbus-daemon)" "$root/bin/dbus-daemon"
 
 # Shared libraries of the dynamically linked programs, at the paths ldd
 # resolved them to, so the guest's ld.so finds them without a cache.
-for exe in "$root/bin/handsetd" "$root/bin/dbus-daemon"; do
+for exe in "$root/bin/handsetd" "$root/bin/qemutest" "$root/bin/dbus-daemon"; do
   ldd "$exe" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | while read -r lib; do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
@@ -90,7 +96,7 @@ done
 # system: hid-generic refuses devices that have a special driver (the
 # kernel's hid_have_special_driver list), so without them no hidraw node
 # appears for these handsets.
-want=(configfs dummy_hcd libcomposite usb_f_hid usb_f_uac1 usbhid hid_generic hid_jabra hid_plantronics)
+want=(configfs dummy_hcd libcomposite usb_f_hid usb_f_ss_lb usbhid hid_generic hid_jabra hid_plantronics)
 : >"$root/etc/modules.sh"
 declare -A seen=()
 for m in "${want[@]}"; do
@@ -102,8 +108,8 @@ for m in "${want[@]}"; do
     mkdir -p "$root$(dirname "${path#"$kdir"}")"
     cp "$path" "$root${path#"$kdir"}"
     params=
-    # Two UDCs: two gadgets on two emulated buses, for the two-handset case.
-    [[ $(basename "$path") == dummy_hcd.ko ]] && params="num=2"
+    # Three UDCs: three gadgets (two HID handsets and a CM109) on three buses.
+    [[ $(basename "$path") == dummy_hcd.ko ]] && params="num=3"
     echo "insmod ${path#"$kdir"} $params || fail \"insmod $(basename "$path")\"" >>"$root/etc/modules.sh"
   done <"$work/dep"
 done

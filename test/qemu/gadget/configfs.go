@@ -11,9 +11,9 @@ import (
 )
 
 // Gadget is one USB device built in configfs: one configuration holding a HID
-// function, optionally after a UAC1 audio function so that the HID interface
-// comes fourth, as on a CM109 phone (audio control, two streaming
-// interfaces, then HID as interface 3).
+// function, optionally after filler interfaces so that the HID interface has
+// the number it has on real hardware (3 on a CM109 phone, after its audio
+// control and two audio streaming interfaces).
 type Gadget struct {
 	// Name is the gadget's directory under the configfs usb_gadget root.
 	Name                          string
@@ -27,8 +27,11 @@ type Gadget struct {
 	// NoOutEndpoint makes output reports arrive as SET_REPORT control
 	// transfers instead of on an interrupt OUT endpoint.
 	NoOutEndpoint bool
-	// AudioFirst puts a UAC1 function (three interfaces) before the HID one.
-	AudioFirst bool
+	// Fillers is how many interfaces come before the HID one. They are
+	// loopback functions (usb_f_ss_lb), which no host driver of the guest
+	// claims: audio functions would be truer, but dummy_hcd has no
+	// isochronous endpoints, so f_uac1 cannot bind to it.
+	Fillers int
 }
 
 // ErrNoUDC means the kernel offers fewer device controllers than needed.
@@ -80,12 +83,13 @@ func (g *Gadget) Create(root string) error {
 		}
 	}
 	// Functions take interface numbers in the order they are linked.
-	if g.AudioFirst {
-		audio := filepath.Join(d, "functions", "uac1.usb0")
-		if err := os.MkdirAll(audio, 0o755); err != nil {
+	for i := 0; i < g.Fillers; i++ {
+		name := fmt.Sprintf("Loopback.fill%d", i)
+		f := filepath.Join(d, "functions", name)
+		if err := os.MkdirAll(f, 0o755); err != nil {
 			return fmt.Errorf("qemutest: configfs: %w", err)
 		}
-		if err := os.Symlink(audio, filepath.Join(cfg, "uac1.usb0")); err != nil {
+		if err := os.Symlink(f, filepath.Join(cfg, name)); err != nil {
 			return fmt.Errorf("qemutest: configfs: %w", err)
 		}
 	}

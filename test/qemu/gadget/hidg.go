@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -64,6 +65,17 @@ func (e *Endpoint) Write(ctx context.Context, report []byte) error {
 		return fmt.Errorf("qemutest: %w", err)
 	}
 	n, err := e.f.Write(report)
+	// Until the host has configured the device, f_hid's IN endpoint is
+	// disabled and writes fail with ESHUTDOWN: a real device's first
+	// report likewise waits for the host.
+	for errors.Is(err, syscall.ESHUTDOWN) && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("qemutest: input report % x: %w", report, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+		n, err = e.f.Write(report)
+	}
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("qemutest: input report % x: the host did not take it: %w", report, err)

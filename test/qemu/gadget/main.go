@@ -70,7 +70,14 @@ func run(ctx context.Context, o options) error {
 	if o.smoke {
 		return smoke(ctx, o, jabra, poly)
 	}
-	s := &suite{o: o, jabra: jabra, poly: poly, clients: map[*Handset]string{}}
+	if len(udcs) < 3 {
+		return fmt.Errorf("%w: have %v, need three (dummy_hcd num=3)", ErrNoUDC, udcs)
+	}
+	cm, err := NewCM109("cm109", o.configfs, udcs[2])
+	if err != nil {
+		return err
+	}
+	s := &suite{o: o, jabra: jabra, poly: poly, cm: cm, clients: map[string]string{}}
 	return s.run(ctx)
 }
 

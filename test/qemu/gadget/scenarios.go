@@ -19,12 +19,14 @@ import (
 type suite struct {
 	o           options
 	jabra, poly *Handset
+	cm          *CM109
 	host        *phoneapitest.Host
 	daemon      *Daemon
-	// clients maps each plugged handset to its phone-API client (the
-	// daemon's connection for it, by unique bus name).
-	clients map[*Handset]string
-	names   map[*Handset]string
+	// clients maps each plugged handset, by label, to its phone-API client
+	// (the daemon's connection for it, by unique bus name); names holds the
+	// NAME each attaches with.
+	clients map[string]string
+	names   map[string]string
 	// call is the host's id of the call the first scenarios play.
 	call int
 }
@@ -34,11 +36,12 @@ type suite struct {
 const settle = 300 * time.Millisecond
 
 func (s *suite) run(ctx context.Context) error {
-	// A handset attaches under the product name it reports over USB
-	// (devices.Info.Name), not the model database's name for it.
-	s.names = map[*Handset]string{
-		s.jabra: "Jabra EVOLVE LINK MS (handsetd)",
-		s.poly:  "Plantronics Blackwire 5220 Series (handsetd)",
+	// A HID handset attaches under the product name it reports over USB
+	// (devices.Info.Name); a vendor USB phone under its model's name.
+	s.names = map[string]string{
+		s.jabra.Label: "Jabra EVOLVE LINK MS (handsetd)",
+		s.poly.Label:  "Plantronics Blackwire 5220 Series (handsetd)",
+		s.cm.Label:    "C-Media CM109 USB phone (handsetd)",
 	}
 	bus, err := phoneapitest.StartDaemon(ctx)
 	if err != nil {
@@ -87,6 +90,7 @@ func (s *suite) run(ctx context.Context) error {
 		{"mute", s.mute},
 		{"hook-on-hangs-up", s.hookOnHangsUp},
 		{"two-handsets", s.twoHandsets},
+		{"cm109", s.cm109Phone},
 		{"replug-mid-call", s.replugMidCall},
 		{"shutdown", s.shutdown},
 	}
@@ -164,28 +168,28 @@ func (s *suite) userCommands(mark int, sender string) []string {
 
 // expectCommands waits until h's client has sent len(want) phone-mode
 // commands since mark and checks they are exactly want.
-func (s *suite) expectCommands(ctx context.Context, mark int, h *Handset, want ...string) error {
+func (s *suite) expectCommands(ctx context.Context, mark int, label string, want ...string) error {
 	sctx, cancel := s.step(ctx)
 	defer cancel()
-	sender := s.clients[h]
+	sender := s.clients[label]
 	var got []string
 	err := poll(sctx, func() (bool, error) {
 		got = s.userCommands(mark, sender)
 		return len(got) >= len(want), nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s sent %q, want %q: %w", h.Label, got, want, err)
+		return fmt.Errorf("%s sent %q, want %q: %w", label, got, want, err)
 	}
 	if !slices.Equal(got, want) {
-		return fmt.Errorf("%s sent %q, want %q", h.Label, got, want)
+		return fmt.Errorf("%s sent %q, want %q", label, got, want)
 	}
 	return nil
 }
 
 // quiet checks that h's client sent no phone-mode command since mark.
-func (s *suite) quiet(mark int, h *Handset) error {
-	if got := s.userCommands(mark, s.clients[h]); len(got) != 0 {
-		return fmt.Errorf("%s sent %q, want nothing", h.Label, got)
+func (s *suite) quiet(mark int, label string) error {
+	if got := s.userCommands(mark, s.clients[label]); len(got) != 0 {
+		return fmt.Errorf("%s sent %q, want nothing", label, got)
 	}
 	return nil
 }
@@ -211,13 +215,13 @@ func (s *suite) expectCall(ctx context.Context, id int, want string) error {
 
 // attachOf waits for h's client: a NAME from a connection not seen before
 // for h, with protocol 5 negotiated.
-func (s *suite) attachOf(ctx context.Context, h *Handset, old string) error {
+func (s *suite) attachOf(ctx context.Context, label, old string) error {
 	sctx, cancel := s.step(ctx)
 	defer cancel()
 	var found *phoneapitest.Client
 	err := poll(sctx, func() (bool, error) {
 		for _, c := range s.host.Clients() {
-			if c.Name == s.names[h] && c.Sender != old && c.Protocol == 5 {
+			if c.Name == s.names[label] && c.Sender != old && c.Protocol == 5 {
 				found = &c
 				return true, nil
 			}
@@ -225,9 +229,9 @@ func (s *suite) attachOf(ctx context.Context, h *Handset, old string) error {
 		return false, nil
 	})
 	if err != nil {
-		return fmt.Errorf("no client named %q with protocol 5 (clients: %+v): %w", s.names[h], s.host.Clients(), err)
+		return fmt.Errorf("no client named %q with protocol 5 (clients: %+v): %w", s.names[label], s.host.Clients(), err)
 	}
-	s.clients[h] = found.Sender
+	s.clients[label] = found.Sender
 	return nil
 }
 
@@ -293,13 +297,13 @@ var goneErrors = []string{
 // attach: the handset present at start is found through libudev enumeration
 // and attaches as its own client; it is on hook, so it reports nothing.
 func (s *suite) attach(ctx context.Context) error {
-	if err := s.attachOf(ctx, s.jabra, ""); err != nil {
+	if err := s.attachOf(ctx, s.jabra.Label, ""); err != nil {
 		return err
 	}
 	if err := s.expect(ctx, s.jabra, s.jabra.t.Off()); err != nil {
 		return err
 	}
-	return s.quiet(0, s.jabra)
+	return s.quiet(0, s.jabra.Label)
 }
 
 // incomingRing: an incoming call rings the handset (LED Ring and the
@@ -320,7 +324,7 @@ func (s *suite) hookOffAnswers(ctx context.Context) error {
 	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+	if err := s.expectCommands(ctx, m, s.jabra.Label, "HOOK OFF"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, s.call, "INPROGRESS"); err != nil {
@@ -345,7 +349,7 @@ func (s *suite) keys(ctx context.Context) error {
 	if err := s.jabra.Press(ctx, hid.UsageRedial); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra,
+	if err := s.expectCommands(ctx, m, s.jabra.Label,
 		"BTN_PRESSED 1", "BTN_RELEASED 1", "BTN_PRESSED #", "BTN_RELEASED #", "BTN_PRESSED +", "BTN_RELEASED +"); err != nil {
 		return err
 	}
@@ -360,7 +364,7 @@ func (s *suite) mute(ctx context.Context) error {
 		if err := s.jabra.Press(ctx, hid.UsagePhoneMute); err != nil {
 			return err
 		}
-		if err := s.expectCommands(ctx, m, s.jabra, "MUTE "+want); err != nil {
+		if err := s.expectCommands(ctx, m, s.jabra.Label, "MUTE "+want); err != nil {
 			return err
 		}
 		leds := s.jabra.t.With("off-hook")
@@ -384,7 +388,7 @@ func (s *suite) hookOnHangsUp(ctx context.Context) error {
 	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra, "HOOK ON"); err != nil {
+	if err := s.expectCommands(ctx, m, s.jabra.Label, "HOOK ON"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, s.call, "FINISHED"); err != nil {
@@ -401,7 +405,7 @@ func (s *suite) twoHandsets(ctx context.Context) error {
 	if err := s.poly.Plug(ctx); err != nil {
 		return err
 	}
-	if err := s.attachOf(ctx, s.poly, ""); err != nil {
+	if err := s.attachOf(ctx, s.poly.Label, ""); err != nil {
 		return err
 	}
 	if err := s.expect(ctx, s.poly, s.poly.t.Off()); err != nil {
@@ -420,7 +424,7 @@ func (s *suite) twoHandsets(ctx context.Context) error {
 	if err := s.poly.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.poly, "HOOK OFF"); err != nil {
+	if err := s.expectCommands(ctx, m, s.poly.Label, "HOOK OFF"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
@@ -434,7 +438,7 @@ func (s *suite) twoHandsets(ctx context.Context) error {
 	if err := s.poly.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.poly, "HOOK OFF", "HOOK ON"); err != nil {
+	if err := s.expectCommands(ctx, m, s.poly.Label, "HOOK OFF", "HOOK ON"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, id, "FINISHED"); err != nil {
@@ -445,7 +449,115 @@ func (s *suite) twoHandsets(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.quiet(m, s.jabra)
+	return s.quiet(m, s.jabra.Label)
+}
+
+// Scancodes of the CM109's keypad in the KIP1000 layout, the model
+// database's default for 0d8c:000e (cm109.c keymap_kip1000).
+const (
+	cmPickup uint8 = 0x88
+	cmHangup uint8 = 0x48
+	cmFive   uint8 = 0x22
+)
+
+// cadenceGap is longer than the CM109 model's ring cadence (1 s on, 2 s
+// off): a buzzer still silent after it has stopped ringing.
+const cadenceGap = 3500 * time.Millisecond
+
+// cm109Phone: a vendor USB phone that usbhid ignores, driven over usbfs with
+// libusb, attaches as a third client. A call makes it buzz along with the
+// HID handsets; its pickup key answers, a digit is a key press with its
+// release, its hangup key ends the call.
+func (s *suite) cm109Phone(ctx context.Context) error {
+	hids := []*Handset{s.jabra, s.poly}
+	label := s.cm.Label
+	if err := s.cm.Plug(ctx); err != nil {
+		return err
+	}
+	if err := s.attachOf(ctx, label, ""); err != nil {
+		return err
+	}
+	id, err := s.ring(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.expectAll(ctx, hids, "ring", "ringer"); err != nil {
+		return err
+	}
+	if err := s.waitBuzzer(ctx, true); err != nil {
+		return err
+	}
+	m := len(s.host.Commands())
+	for i, k := range []struct {
+		sc   uint8
+		name string
+	}{{cmPickup, "YES"}, {cmFive, "5"}, {cmHangup, "NO"}} {
+		want := []string{}
+		for _, prev := range []string{"YES", "5", "NO"}[:i] {
+			want = append(want, "BTN_PRESSED "+prev, "BTN_RELEASED "+prev)
+		}
+		s.cm.sim.Press(k.sc)
+		if err := s.expectCommands(ctx, m, label, append(want, "BTN_PRESSED "+k.name)...); err != nil {
+			return err
+		}
+		s.cm.sim.Release(k.sc)
+		if err := s.expectCommands(ctx, m, label, append(want, "BTN_PRESSED "+k.name, "BTN_RELEASED "+k.name)...); err != nil {
+			return err
+		}
+		if k.sc == cmPickup {
+			// YES answers the ringing call: every phone shows it.
+			if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
+				return err
+			}
+			if err := s.expectAll(ctx, hids, "off-hook"); err != nil {
+				return err
+			}
+			if err := s.silentBuzzer(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.expectCall(ctx, id, "FINISHED"); err != nil {
+		return err
+	}
+	if err := s.expectAll(ctx, hids); err != nil {
+		return err
+	}
+	if err := s.quiet(m, s.jabra.Label); err != nil {
+		return err
+	}
+	if err := s.quiet(m, s.poly.Label); err != nil {
+		return err
+	}
+	return s.cm.Err()
+}
+
+// waitBuzzer waits until the CM109's buzzer is on or off.
+func (s *suite) waitBuzzer(ctx context.Context, on bool) error {
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	if err := poll(sctx, func() (bool, error) { return s.cm.Buzzer() == on, s.cm.Err() }); err != nil {
+		return fmt.Errorf("%s buzzer not %v (toggles %d): %w", s.cm.Label, on, s.cm.Toggles(), err)
+	}
+	return nil
+}
+
+// silentBuzzer checks that the buzzer goes off and stays off for longer
+// than a ring cadence.
+func (s *suite) silentBuzzer(ctx context.Context) error {
+	if err := s.waitBuzzer(ctx, false); err != nil {
+		return err
+	}
+	n := s.cm.Toggles()
+	select {
+	case <-time.After(cadenceGap):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if got := s.cm.Toggles(); got != n || s.cm.Buzzer() {
+		return fmt.Errorf("%s buzzer toggled %d times after the ringing stopped", s.cm.Label, got-n)
+	}
+	return nil
 }
 
 // replugMidCall: the handset in a call is unplugged and plugged in again
@@ -465,7 +577,7 @@ func (s *suite) replugMidCall(ctx context.Context) error {
 	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 1); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+	if err := s.expectCommands(ctx, m, s.jabra.Label, "HOOK OFF"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, id, "INPROGRESS"); err != nil {
@@ -475,7 +587,7 @@ func (s *suite) replugMidCall(ctx context.Context) error {
 		return err
 	}
 
-	old := s.clients[s.jabra]
+	old := s.clients[s.jabra.Label]
 	m = len(s.host.Commands())
 	if err := s.jabra.Unplug(); err != nil {
 		return err
@@ -489,7 +601,7 @@ func (s *suite) replugMidCall(ctx context.Context) error {
 	if err := s.jabra.Plug(ctx); err != nil {
 		return err
 	}
-	if err := s.attachOf(ctx, s.jabra, old); err != nil {
+	if err := s.attachOf(ctx, s.jabra.Label, old); err != nil {
 		return err
 	}
 	// The unplug neither hung up nor sent anything on the old connection.
@@ -508,13 +620,13 @@ func (s *suite) replugMidCall(ctx context.Context) error {
 	if err := s.jabra.Resend(ctx, hid.UsageHookSwitch); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF"); err != nil {
+	if err := s.expectCommands(ctx, m, s.jabra.Label, "HOOK OFF"); err != nil {
 		return err
 	}
 	if err := s.jabra.Set(ctx, hid.UsageHookSwitch, 0); err != nil {
 		return err
 	}
-	if err := s.expectCommands(ctx, m, s.jabra, "HOOK OFF", "HOOK ON"); err != nil {
+	if err := s.expectCommands(ctx, m, s.jabra.Label, "HOOK OFF", "HOOK ON"); err != nil {
 		return err
 	}
 	if err := s.expectCall(ctx, id, "FINISHED"); err != nil {
@@ -540,7 +652,7 @@ func (s *suite) expectAll(ctx context.Context, hs []*Handset, on ...string) erro
 }
 
 // shutdown: the daemon stopped (SIGTERM) while a call rings exits cleanly
-// and leaves no handset ringing.
+// and leaves no handset ringing, the CM109's buzzer included.
 func (s *suite) shutdown(ctx context.Context) error {
 	if _, err := s.ring(ctx); err != nil {
 		return err
@@ -550,14 +662,21 @@ func (s *suite) shutdown(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.waitBuzzer(ctx, true); err != nil {
+		return err
+	}
 	if err := s.daemon.Stop(10 * time.Second); err != nil {
 		return err
 	}
 	// The daemon is gone: wait on the parent context only.
+	after := context.WithoutCancel(ctx)
 	for _, h := range []*Handset{s.jabra, s.poly} {
-		if err := s.expect(context.WithoutCancel(ctx), h, h.t.Off()); err != nil {
+		if err := s.expect(after, h, h.t.Off()); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := s.silentBuzzer(after); err != nil {
+		return err
+	}
+	return s.cm.Err()
 }
