@@ -26,9 +26,15 @@ func OpenEndpoint(path string, size int) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qemutest: %w", err)
 	}
+	return newEndpoint(f, size), nil
+}
+
+// newEndpoint serves an open file that keeps report boundaries (a hidg
+// node; a SOCK_SEQPACKET socket in tests).
+func newEndpoint(f *os.File, size int) *Endpoint {
 	e := &Endpoint{f: f, out: make(chan []byte, 1024), done: make(chan struct{})}
 	go e.read(size)
-	return e, nil
+	return e
 }
 
 func (e *Endpoint) read(size int) {
