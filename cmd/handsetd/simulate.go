@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"handsetd/daemon"
 	"handsetd/devices"
@@ -20,49 +21,52 @@ import (
 // mute, a keypad and every LED, so every feature can be tried.
 const defaultSimModel = "jabra-evolve-link-ms"
 
+// doTimeout bounds one line of terminal input: a vendor phone's key is
+// held until the driver has read it, and a handset the daemon has not
+// opened (or has given up) must not hang the terminal.
+const doTimeout = 10 * time.Second
+
 // simulatedSource offers one simulated handset, driven from the terminal.
 type simulatedSource struct {
-	sim   *simulate.Handset
+	sim   simulate.Device
 	info  devices.Info
-	model *models.Model
 	out   io.Writer
 	outMu *sync.Mutex
-	opts  telephony.Options
+	// opts tunes the driver as the configuration says; its KeyMap and
+	// Logger are the model's.
+	opts telephony.Options
 }
 
 // newSimulatedSource builds the simulated handset for --simulate[=MODEL]:
-// a model id from the database, or a report descriptor file.
+// a model id from the database (a HID Telephony model with a bundled
+// descriptor, a CM109 model or the Yealink USB-P1K), or a report
+// descriptor file.
 func newSimulatedSource(env *cmdEnv, db *models.DB, which string) (*simulatedSource, error) {
 	if which == "" {
 		which = defaultSimModel
 	}
-	var desc []byte
-	var model *models.Model
-	info := devices.Info{Driver: telephony.DriverName, Path: "simulated"}
+	var sim simulate.Device
 	if m, ok := db.ByID(which); ok {
-		if m.Driver != telephony.DriverName {
-			return nil, fmt.Errorf("model %s uses the %s driver; only HID Telephony models can be simulated here", which, m.Driver)
+		if !simulate.Supported(m) {
+			return nil, fmt.Errorf("model %s (driver %s) has no simulated device (no report descriptor is bundled for it); pass a .rdesc file instead", which, m.Driver)
 		}
-		d, ok := simulate.Descriptor(m.VendorID, m.ProductID)
-		if !ok {
-			return nil, fmt.Errorf("no report descriptor is bundled for model %s; pass a .rdesc file instead", which)
+		d, err := simulate.ForModel(m)
+		if err != nil {
+			return nil, err
 		}
-		desc, model = d, m
-		info.Name, info.Model, info.VendorID, info.ProductID = m.Name, m.ID, m.VendorID, m.ProductID
+		sim = d
 	} else {
-		d, err := os.ReadFile(which)
+		desc, err := os.ReadFile(which)
 		if err != nil {
 			return nil, fmt.Errorf("%q is neither a model id (see 'handsetd models') nor a readable descriptor file: %w", which, err)
 		}
-		desc = d
-		info.Name = "Simulated handset"
+		d, err := simulate.FromFile(desc, which)
+		if err != nil {
+			return nil, err
+		}
+		sim = d
 	}
-	info.SysfsPath = "simulated:" + which
-	sim, err := simulate.New(desc)
-	if err != nil {
-		return nil, err
-	}
-	return &simulatedSource{sim: sim, info: info, model: model, out: env.stdout, outMu: &sync.Mutex{}}, nil
+	return &simulatedSource{sim: sim, info: sim.Info(), out: env.stdout, outMu: &sync.Mutex{}}, nil
 }
 
 func (s *simulatedSource) printf(format string, args ...any) {
@@ -77,7 +81,9 @@ func (s *simulatedSource) Run(ctx context.Context, add func(daemon.Device), remo
 		ID:    s.info.SysfsPath,
 		Label: "simulated " + s.info.Name,
 		Open: func(ctx context.Context) (devices.Handset, error) {
-			h, err := telephony.Open(s.sim.Device(), s.info, s.model, s.opts)
+			h, err := s.sim.Open(ctx, simulate.Options{
+				KeyMap: s.opts.KeyMap, Logger: s.opts.Logger, Clock: s.opts.Clock, Telephony: s.opts,
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -98,7 +104,9 @@ func (s *simulatedSource) readTerminal(in io.Reader) {
 		if line == "" {
 			continue
 		}
-		did, err := s.sim.Do(line)
+		ctx, cancel := context.WithTimeout(context.Background(), doTimeout)
+		did, err := s.sim.Do(ctx, line)
+		cancel()
 		for _, d := range did {
 			s.printf("handset: %s\n", d)
 		}
