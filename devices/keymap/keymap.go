@@ -3,6 +3,7 @@ package keymap
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -114,3 +115,17 @@ func (h *Held) Release(emit func(devices.Event)) {
 
 // Down returns the key held.
 func (h *Held) Down() (Key, bool) { return h.key, h.down }
+
+// Overlay lays the user's key map (the [keys] sections of the
+// configuration) over a model's, entry by entry; neither is changed.
+func Overlay(model, user map[string]string) map[string]string {
+	if len(user) == 0 {
+		return model
+	}
+	out := maps.Clone(model)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, user)
+	return out
+}

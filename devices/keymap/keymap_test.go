@@ -123,3 +123,20 @@ func FuzzParseScancode(f *testing.F) {
 		}
 	})
 }
+
+func TestOverlay(t *testing.T) {
+	model := map[string]string{"0x88": "YES", "0x48": "NO"}
+	got := Overlay(model, map[string]string{"0x88": "SKYPE", "0x0f": "R"})
+	if want := map[string]string{"0x88": "SKYPE", "0x48": "NO", "0x0f": "R"}; !maps.Equal(got, want) {
+		t.Fatalf("Overlay = %v, want %v", got, want)
+	}
+	if model["0x88"] != "YES" || len(model) != 2 {
+		t.Fatalf("Overlay changed the model's map: %v", model)
+	}
+	if got := Overlay(nil, map[string]string{"0x01": "1"}); !maps.Equal(got, map[string]string{"0x01": "1"}) {
+		t.Fatalf("Overlay(nil, user) = %v", got)
+	}
+	if got := Overlay(model, nil); !maps.Equal(got, model) {
+		t.Fatalf("Overlay(model, nil) = %v", got)
+	}
+}

@@ -225,20 +225,6 @@ func (l *link) Close() error {
 	return nil
 }
 
-// overlay lays the user's key map over the model's, as discovery does
-// for real phones.
-func overlay(model, user map[string]string) map[string]string {
-	if len(user) == 0 {
-		return model
-	}
-	out := maps.Clone(model)
-	if out == nil {
-		out = map[string]string{}
-	}
-	maps.Copy(out, user)
-	return out
-}
-
 // cm109Phone is cm109sim: the keypad matrix and the mute buttons of IR0.
 type cm109Phone struct{ sim *cm109sim.Sim }
 
@@ -280,7 +266,7 @@ func (p *cm109Phone) open(ctx context.Context, tr usbio.Transport, m *models.Mod
 		return nil, nil, err
 	}
 	cfg.Info, cfg.Clock, cfg.Logger = info, opts.Clock, opts.Logger
-	cfg.KeyMap = overlay(cfg.KeyMap, opts.KeyMap)
+	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, opts.KeyMap)
 	keys, err := cm109.BuildKeymap(cfg.Keymap, cfg.KeyMap)
 	if err != nil {
 		return nil, nil, err
@@ -337,7 +323,7 @@ func (p *yealinkPhone) open(ctx context.Context, tr usbio.Transport, m *models.M
 		return nil, nil, err
 	}
 	cfg.Info, cfg.Clock, cfg.Logger = info, opts.Clock, opts.Logger
-	cfg.KeyMap = overlay(cfg.KeyMap, opts.KeyMap)
+	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, opts.KeyMap)
 	keys, err := yealink.BuildKeymap(cfg.KeyMap)
 	if err != nil {
 		return nil, nil, err

@@ -26,6 +26,16 @@ func builtin(t *testing.T, id string) *models.Model {
 	return m
 }
 
+// device is the simulated device of a builtin model.
+func device(t *testing.T, id string) Device {
+	t.Helper()
+	d, err := ForModel(builtin(t, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // start opens the real driver on d and runs it until the end of the test.
 func start(t *testing.T, d Device, opts Options) *handsettest.Runner {
 	t.Helper()
@@ -67,10 +77,7 @@ func script(t *testing.T, d Device, r *handsettest.Runner, line string, said []s
 var liftKeysReplace = []string{"handset lifted (off hook)", "keys 5# pressed", "handset replaced (on hook)"}
 
 func TestCM109Script(t *testing.T) {
-	d, err := ForModel(builtin(t, "cm109"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := device(t, "cm109")
 	if got, want := d.Info(), (devices.Info{Name: "C-Media CM109 USB phone", Model: "cm109", Driver: "cm109",
 		VendorID: 0x0d8c, ProductID: 0x0008, Path: "simulated", SysfsPath: "simulated:cm109"}); got != want {
 		t.Fatalf("Info = %+v, want %+v", got, want)
@@ -90,10 +97,7 @@ func TestCM109Script(t *testing.T) {
 }
 
 func TestYealinkScript(t *testing.T) {
-	d, err := ForModel(builtin(t, "yealink-usb-p1k"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := device(t, "yealink-usb-p1k")
 	r := start(t, d, Options{})
 	script(t, d, r, "lift 5# replace", liftKeysReplace,
 		"key-down YES (answer)", "key-up YES (answer)",
@@ -164,10 +168,7 @@ func TestCM109HookKeys(t *testing.T) {
 // The user's key map reaches the driver, and the words follow it: a
 // renamed pickup key is still lifted, and a key named R is flash.
 func TestVendorUserKeyMap(t *testing.T) {
-	d, err := ForModel(builtin(t, "cm109"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := device(t, "cm109")
 	r := start(t, d, Options{KeyMap: map[string]string{"0x88": "SKYPE", "0x28": "R"}})
 	script(t, d, r, "lift f", []string{"handset lifted (off hook)", "flash pressed"},
 		"key-down SKYPE (answer)", "key-up SKYPE (answer)", "key-down R (other)", "key-up R (other)")
@@ -181,10 +182,7 @@ func TestVendorUserKeyMap(t *testing.T) {
 func TestVendorDoWithoutDriver(t *testing.T) {
 	for _, id := range []string{"cm109", "yealink-usb-p1k"} {
 		t.Run(id, func(t *testing.T) {
-			d, err := ForModel(builtin(t, id))
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := device(t, id)
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			if _, err := d.Do(ctx, "1"); !errors.Is(err, context.Canceled) {
@@ -199,10 +197,7 @@ func TestVendorDoWithoutDriver(t *testing.T) {
 // Closing the driver closes its link, not the phone: it opens again, as
 // after a reload of the daemon.
 func TestVendorReopen(t *testing.T) {
-	d, err := ForModel(builtin(t, "cm109"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := device(t, "cm109")
 	h, err := d.Open(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -256,10 +251,7 @@ func TestSameScriptEveryKind(t *testing.T) {
 		{"yealink-usb-p1k", []string{"key-down YES (answer)", "key-up YES (answer)"}, []string{"key-down NO (drop)", "key-up NO (drop)"}},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			d, err := ForModel(builtin(t, tc.id))
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := device(t, tc.id)
 			if d.Model().ID != tc.id || d.Info().Driver != d.Model().Driver {
 				t.Fatalf("Model %s, Info %+v", d.Model().ID, d.Info())
 			}

@@ -8,7 +8,9 @@
 // section 9.3, HID 1.11 section 7.2.2) and reads of the interface's
 // interrupt IN endpoint. [Open] implements it over github.com/google/gousb
 // (libusb); the simulated phones in devices/cm109/cm109sim and
-// devices/yealink/yealinksim implement it in Go for tests.
+// devices/yealink/yealinksim implement it in Go for tests, on the shared
+// device-side scaffolding of package usbiotest. [SetReport] sends the one
+// request both protocols write with.
 //
 // # Kernel driver detach
 //
