@@ -3,13 +3,13 @@ package discover
 import (
 	"context"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 
 	"handsetd/daemon"
 	"handsetd/devices"
 	"handsetd/devices/cm109"
+	"handsetd/devices/keymap"
 	"handsetd/devices/models"
 	"handsetd/devices/usbio"
 	"handsetd/devices/yealink"
@@ -46,21 +46,13 @@ func openYealink(ctx context.Context, tr usbio.Transport, m *models.Model, info 
 	return yealink.New(ctx, tr, cfg)
 }
 
-// keyMap lays the user's key map for a model over the model's own.
+// keyMap lays the user's scancode entries for a model over the model's
+// own key map.
 func (s *Devices) keyMap(model map[string]string, id string) map[string]string {
 	if s.opt.KeyMap == nil {
 		return model
 	}
-	user := s.opt.KeyMap(id)
-	if len(user) == 0 {
-		return model
-	}
-	out := maps.Clone(model)
-	if out == nil {
-		out = map[string]string{}
-	}
-	maps.Copy(out, user)
-	return out
+	return keymap.Overlay(model, keymap.Scancodes(s.opt.KeyMap(id)))
 }
 
 func (s *Devices) usbDevice(d hotplug.Device) (daemon.Device, bool) {

@@ -28,7 +28,7 @@ func TestBusAddress(t *testing.T) {
 func TestUserKeyMapOverridesModel(t *testing.T) {
 	s := NewDevices(Options{KeyMap: func(id string) map[string]string {
 		if id == "cm109" {
-			return map[string]string{"0x88": "SKYPE"}
+			return map[string]string{"0x88": "SKYPE", "flash": "R"}
 		}
 		return nil
 	}})

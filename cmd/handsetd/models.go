@@ -53,8 +53,7 @@ func runModels(ctx context.Context, env *cmdEnv, args []string) error {
 		if m.ProductIDMax != 0 {
 			r.ProductIDMax = fmt.Sprintf("%04x", m.ProductIDMax)
 		}
-		_, r.Simulate = simulate.Descriptor(m.VendorID, m.ProductID)
-		r.Simulate = r.Simulate && m.Driver == "hid-telephony"
+		r.Simulate = simulate.Supported(m)
 		rows = append(rows, r)
 	}
 	if *asJSON {

@@ -129,3 +129,21 @@ func Overlay(model, user map[string]string) map[string]string {
 	maps.Copy(out, user)
 	return out
 }
+
+// Scancodes keeps the entries of a user key map that name scancodes. The
+// configuration's [keys] section applies to every handset and names the
+// generic driver's controls ("flash = R"); vendor phones know scancodes
+// only, and must neither fail on nor misread the others.
+func Scancodes(user map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range user {
+		if _, err := ParseScancode(k); err != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out
+}

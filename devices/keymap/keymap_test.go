@@ -140,3 +140,14 @@ func TestOverlay(t *testing.T) {
 		t.Fatalf("Overlay(model, nil) = %v", got)
 	}
 }
+
+func TestScancodesDropsControlNames(t *testing.T) {
+	got := Scancodes(map[string]string{"flash": "R", "0x88": "SKYPE", "redial": "+", "0X14": "1"})
+	want := map[string]string{"0x88": "SKYPE", "0X14": "1"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("Scancodes = %v, want %v", got, want)
+	}
+	if Scancodes(map[string]string{"flash": "R"}) != nil {
+		t.Fatal("a map without scancodes did not give nil")
+	}
+}

@@ -19,7 +19,8 @@ var ErrNoControl = errors.New("simulate: the device has no such control")
 // Handset is the device side of a simulated HID Telephony handset. It is
 // a Device whose driver is the generic one (devices/telephony).
 type Handset struct {
-	dev   *hidtest.Device
+	dev   *hidtest.Device // guarded by mu: replaced when reopened
+	raw   []byte
 	desc  *hid.ReportDescriptor
 	enc   *hid.Encoder
 	info  devices.Info
@@ -39,7 +40,8 @@ func New(descriptor []byte) (*Handset, error) {
 		return nil, errors.New("simulate: the descriptor has no Telephony application collection")
 	}
 	info := devices.Info{Name: "Simulated handset", Driver: telephony.DriverName, Path: "simulated", SysfsPath: "simulated"}
-	return &Handset{dev: hidtest.New(descriptor), desc: d, enc: hid.NewInputEncoder(d), info: info}, nil
+	raw := append([]byte(nil), descriptor...)
+	return &Handset{dev: hidtest.New(raw), raw: raw, desc: d, enc: hid.NewInputEncoder(d), info: info}, nil
 }
 
 // FromFile builds a simulated handset from a report descriptor read from
@@ -61,12 +63,24 @@ func (s *Handset) Info() devices.Info { return s.info }
 // Model implements Device.
 func (s *Handset) Model() *models.Model { return s.model }
 
-// Open implements Device: the generic driver on the simulated link. The
-// link is the one of New: once the driver closed it, it stays closed.
+// Open implements Device: the generic driver on the simulated link. A
+// driver's Close closes the link, as unplugging a cable would; opening
+// again (a configuration reload) plugs in a new link, which carries the
+// handset's current state.
 func (s *Handset) Open(_ context.Context, opts Options) (devices.Handset, error) {
 	t := opts.Telephony
 	t.KeyMap, t.Logger, t.Clock = opts.KeyMap, opts.Logger, opts.Clock
-	return telephony.Open(s.dev, s.info, s.model, t)
+	s.mu.Lock()
+	if s.dev.Closed() {
+		s.dev = hidtest.New(s.raw)
+		if s.offHook {
+			// A real device reports its state after enumeration.
+			s.resendHook()
+		}
+	}
+	dev := s.dev
+	s.mu.Unlock()
+	return telephony.Open(dev, s.info, s.model, t)
 }
 
 // Do implements Device. Reports are queued on the link at once, so Do
@@ -96,8 +110,12 @@ func (a hidActor) button(_ context.Context, b devices.Button) error {
 	return fmt.Errorf("%w: %s", ErrNoControl, b)
 }
 
-// Device is the host side of the link, for the driver.
-func (s *Handset) Device() *hidtest.Device { return s.dev }
+// Device is the host side of the current link, for the driver.
+func (s *Handset) Device() *hidtest.Device {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dev
+}
 
 // OffHook reports whether the handset is lifted.
 func (s *Handset) OffHook() bool {
@@ -198,6 +216,20 @@ func (s *Handset) set(u hid.Usage, v int32) error {
 		s.dev.Push(r)
 	}
 	return nil
+}
+
+// resendHook sends the report holding an absolute hook switch as it
+// stands. s.mu is held.
+func (s *Handset) resendHook() {
+	refs := s.desc.FindUsage(hid.Input, hid.UsageHookSwitch)
+	if len(refs) == 0 || refs[0].Field.Flags.IsRelative() {
+		return
+	}
+	r := s.enc.Report(hid.Input, refs[0].Field.ReportID)
+	if !s.desc.Numbered {
+		r = r[1:]
+	}
+	s.dev.Push(r)
 }
 
 func boolValue(b bool) int32 {

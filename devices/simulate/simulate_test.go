@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"handsetd/devices"
 	"handsetd/devices/handsettest"
@@ -120,6 +121,45 @@ func TestEmbeddedDescriptorsMatchTestdata(t *testing.T) {
 		emb, ok := Descriptor(vid, pid)
 		if !ok || !bytes.Equal(emb, load(t, n+".rdesc")) {
 			t.Errorf("%s: embedded copy differs from testdata/hid", n)
+		}
+	}
+}
+
+// A configuration reload closes the driver and opens it again: the new
+// link works and tells the new driver the handset is off hook.
+func TestReopenAfterClose(t *testing.T) {
+	s, err := New(load(t, "0b0e-0307.rdesc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Open(context.Background(), Options{Clock: clock.NewFake()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Lift(); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	h2, err := s.Open(context.Background(), Options{Clock: clock.NewFake()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan string, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h2.Run(ctx, func(e devices.Event) { events <- e.String() }) }()
+	defer func() { cancel(); <-done; h2.Close() }()
+	if _, err := s.Do(ctx, "replace"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"hook-off", "hook-on"} {
+		select {
+		case got := <-events:
+			if got != want {
+				t.Fatalf("event %q, want %q", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s event after reopening", want)
 		}
 	}
 }

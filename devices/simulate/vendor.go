@@ -266,7 +266,7 @@ func (p *cm109Phone) open(ctx context.Context, tr usbio.Transport, m *models.Mod
 		return nil, nil, err
 	}
 	cfg.Info, cfg.Clock, cfg.Logger = info, opts.Clock, opts.Logger
-	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, opts.KeyMap)
+	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, keymap.Scancodes(opts.KeyMap))
 	keys, err := cm109.BuildKeymap(cfg.Keymap, cfg.KeyMap)
 	if err != nil {
 		return nil, nil, err
@@ -323,7 +323,7 @@ func (p *yealinkPhone) open(ctx context.Context, tr usbio.Transport, m *models.M
 		return nil, nil, err
 	}
 	cfg.Info, cfg.Clock, cfg.Logger = info, opts.Clock, opts.Logger
-	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, opts.KeyMap)
+	cfg.KeyMap = keymap.Overlay(cfg.KeyMap, keymap.Scancodes(opts.KeyMap))
 	keys, err := yealink.BuildKeymap(cfg.KeyMap)
 	if err != nil {
 		return nil, nil, err
