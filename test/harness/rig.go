@@ -205,17 +205,6 @@ func (h *Handset) Hook(off bool) {
 	h.Set(hid.UsageHookSwitch, v)
 }
 
-// KeyUsage is the Phone Key usage of a keypad character.
-func KeyUsage(k byte) hid.Usage {
-	switch k {
-	case '*':
-		return hid.NewUsage(hid.PageTelephony, 0xBA)
-	case '#':
-		return hid.UsagePhoneKeyPound
-	}
-	return hid.NewUsage(hid.PageTelephony, 0xB0+uint16(k-'0'))
-}
-
 // Press presses and releases a keypad key.
 func (h *Handset) Press(k byte) {
 	h.r.T.Helper()
