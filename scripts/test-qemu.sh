@@ -15,7 +15,8 @@
 #   QEMU_CACHE    where the kernel package is kept (default .cache/qemu)
 #   QEMU_TIMEOUT  seconds the guest may run (default 900)
 #   QEMU_ACCEL    QEMU accelerator (default tcg, as in CI; kvm to debug)
-#   QEMU_ARGS     arguments for the scenario program, comma separated
+#   QEMU_ARGS     flags for the scenario program (test/qemu/gadget), comma
+#                 separated: --until=NAME, --smoke, --daemon-arg=ARG, --step=D
 #                 (default: every scenario)
 #   QEMU_KEEP     set to keep the work directory (initramfs, console log)
 #   QEMU_HANDSETD a handsetd binary to test instead of building ./cmd/handsetd

@@ -21,7 +21,7 @@ type options struct {
 	udcClass string // /sys/class/udc
 	testdata string // directory of the .rdesc files
 	handsetd string // the daemon binary
-	daemon   string // the daemon's arguments before --bus, comma separated
+	extra    []string // more daemon arguments, after run --udev-source=kernel --bus=ADDRESS
 	smoke    bool   // only check enumeration with "handsetd list --json"
 	only     string // run the scenarios up to and including this one
 	step     time.Duration
@@ -34,7 +34,10 @@ func main() {
 	flag.StringVar(&o.udcClass, "udc", "/sys/class/udc", "directory listing the USB device controllers")
 	flag.StringVar(&o.testdata, "testdata", "/testdata", "directory holding the report descriptors")
 	flag.StringVar(&o.handsetd, "handsetd", "/bin/handsetd", "the daemon binary")
-	flag.StringVar(&o.daemon, "daemon", "run,--udev-source=kernel", "the daemon's command and flags, comma separated; --bus=ADDRESS is added")
+	flag.Func("daemon-arg", "one more argument for handsetd run (repeatable), e.g. --log-level=debug", func(a string) error {
+		o.extra = append(o.extra, a)
+		return nil
+	})
 	flag.BoolVar(&o.smoke, "smoke", false, "only check that the kernel enumerates the handsets (handsetd list --json)")
 	flag.StringVar(&o.only, "until", "", "stop after this scenario")
 	flag.DurationVar(&o.step, "step", 20*time.Second, "limit for each step of a scenario")

@@ -63,7 +63,7 @@ func (s *suite) run(ctx context.Context) error {
 	if err := s.jabra.Plug(ctx); err != nil {
 		return err
 	}
-	args := append(strings.Split(s.o.daemon, ","), "--bus="+bus.Address)
+	args := append([]string{"run", "--udev-source=kernel", "--bus=" + bus.Address}, s.o.extra...)
 	s.daemon, err = StartDaemon(s.o.handsetd, args)
 	if err != nil {
 		return err
