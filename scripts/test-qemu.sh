@@ -14,7 +14,8 @@
 # Environment:
 #   QEMU_CACHE    where the kernel package is kept (default .cache/qemu)
 #   QEMU_TIMEOUT  seconds the guest may run (default 900)
-#   QEMU_ACCEL    QEMU accelerator (default tcg, as in CI; kvm to debug)
+#   QEMU_ACCEL    QEMU accelerator (default tcg: CI has no KVM)
+#   QEMU_LOGLEVEL the guest kernel's console log level (default 5; 7 shows USB)
 #   QEMU_ARGS     flags for the scenario program (test/qemu/gadget), comma
 #                 separated: --until=NAME, --smoke, --daemon-arg=ARG, --step=D
 #                 (default: every scenario)

@@ -88,6 +88,7 @@ func (s *suite) run(ctx context.Context) error {
 		{"hook-off-answers", s.hookOffAnswers},
 		{"keys", s.keys},
 		{"mute", s.mute},
+		{"hold", s.hold},
 		{"hook-on-hangs-up", s.hookOnHangsUp},
 		{"two-handsets", s.twoHandsets},
 		{"cm109", s.cm109Phone},
@@ -379,6 +380,28 @@ func (s *suite) mute(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// hold: the host puts the call on hold and resumes it. Hold lights LED
+// Hold and keeps Off-Hook set, since clearing it makes some headsets hang
+// up (docs/phone-api.md); the handset sends nothing.
+func (s *suite) hold(ctx context.Context) error {
+	m := len(s.host.Commands())
+	sctx, cancel := s.step(ctx)
+	defer cancel()
+	if err := s.host.Hold(sctx, s.call); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.jabra, s.jabra.t.With("off-hook", "hold")); err != nil {
+		return err
+	}
+	if err := s.host.Resume(sctx, s.call); err != nil {
+		return err
+	}
+	if err := s.expect(ctx, s.jabra, s.jabra.t.With("off-hook")); err != nil {
+		return err
+	}
+	return s.quiet(m, s.jabra.Label)
 }
 
 // hookOnHangsUp: putting the handset down sends HOOK ON, the host ends the
