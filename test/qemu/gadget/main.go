@@ -17,13 +17,13 @@ import (
 )
 
 type options struct {
-	configfs string // usb_gadget directory
-	udcClass string // /sys/class/udc
-	testdata string // directory of the .rdesc files
-	handsetd string // the daemon binary
+	configfs string   // usb_gadget directory
+	udcClass string   // /sys/class/udc
+	testdata string   // directory of the .rdesc files
+	handsetd string   // the daemon binary
 	extra    []string // more daemon arguments, after run --udev-source=kernel --bus=ADDRESS
-	smoke    bool   // only check enumeration with "handsetd list --json"
-	only     string // run the scenarios up to and including this one
+	smoke    bool     // only check enumeration with "handsetd list --json"
+	only     string   // run the scenarios up to and including this one
 	step     time.Duration
 	timeout  time.Duration
 }
