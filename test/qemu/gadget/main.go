@@ -91,6 +91,7 @@ func smoke(ctx context.Context, o options, hs ...*Handset) error {
 		if err := h.Plug(ctx); err != nil {
 			return err
 		}
+		defer h.Unplug()
 	}
 	type listed struct {
 		Path      string `json:"path"`

@@ -59,7 +59,9 @@ func (s *suite) run(ctx context.Context) error {
 	defer s.host.Close()
 
 	// The first handset is present when the daemon starts (enumeration);
-	// the second arrives later (hotplug).
+	// the others arrive later (hotplug). Unplugging at the end stops the
+	// endpoint readers and the CM109's pumps.
+	defer s.unplugAll()
 	if err := s.jabra.Plug(ctx); err != nil {
 		return err
 	}
@@ -115,6 +117,18 @@ func (s *suite) run(ctx context.Context) error {
 		}
 	}
 	return failed
+}
+
+// unplugAll unplugs every handset still plugged in.
+func (s *suite) unplugAll() {
+	for _, h := range []*Handset{s.jabra, s.poly} {
+		if h.ep != nil {
+			h.Unplug()
+		}
+	}
+	if s.cm.ep != nil {
+		s.cm.Unplug()
+	}
 }
 
 // step bounds one wait of a scenario.
