@@ -378,12 +378,23 @@ func (h *Host) broadcast(lines []string) {
 		return
 	}
 	for _, c := range h.sendAll(context.Background(), lines) {
+		// Close waits for these goroutines: none may start once it has
+		// begun waiting (sync.WaitGroup), so the check and the start
+		// happen under the lock Close closes h.closed under.
+		h.mu.Lock()
+		select {
+		case <-h.closed:
+			h.mu.Unlock()
+			continue
+		default:
+		}
 		h.wg.Go(func() {
 			<-c.Done // closing the host ends every pending call
 			if c.Err != nil {
 				h.log.Debug("phoneapitest: notification not delivered", "to", c.Destination, "err", c.Err)
 			}
 		})
+		h.mu.Unlock()
 	}
 }
 

@@ -231,7 +231,9 @@ func (h *Host) Return() error {
 // Close disconnects the host; a host that never answers stops blocking.
 func (h *Host) Close() error {
 	h.once.Do(func() {
+		h.mu.Lock()
 		close(h.closed)
+		h.mu.Unlock()
 		h.conn.Close()
 		h.wg.Wait()
 	})
