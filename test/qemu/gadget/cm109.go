@@ -84,6 +84,12 @@ func (c *CM109) Plug(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("qemutest: %s plugged into %s, gadget side %s\n", c.Label, c.udc, path)
+	c.start(ep)
+	return nil
+}
+
+// start runs the pumps between the chip model and ep until stop.
+func (c *CM109) start(ep *Endpoint) {
 	pctx, cancel := context.WithCancel(context.Background())
 	c.ep, c.cancel = ep, cancel
 	c.wg.Add(2)
@@ -117,7 +123,6 @@ func (c *CM109) Plug(ctx context.Context) error {
 			}
 		}
 	}()
-	return nil
 }
 
 func (c *CM109) fail(err error) {
@@ -145,13 +150,18 @@ func (c *CM109) Err() error {
 
 // Unplug stops the pumps and unbinds the gadget.
 func (c *CM109) Unplug() error {
+	c.stop()
+	return c.g.Unbind(c.root)
+}
+
+// stop ends the pumps and waits for them.
+func (c *CM109) stop() {
 	if c.ep != nil {
 		c.cancel()
 		c.ep.Close()
 		c.wg.Wait()
 		c.ep = nil
 	}
-	return c.g.Unbind(c.root)
 }
 
 // Buzzer reports whether the host has the buzzer on now.
