@@ -6,7 +6,8 @@ set -euo pipefail
 
 # Build: cgo bindings to hidapi's hidraw backend (libudev), libusb (gousb),
 # PortAudio. Tests: dbus-daemon, umockdev, jackd's dummy backend; the
-# packaging test: udevadm, systemd-analyze, man; the baresip tier: baresip.
+# packaging test: udevadm, systemd-analyze, man; the baresip tier: baresip;
+# the real-kernel tier: qemu, busybox, cpio, kmod.
 packages=(
   gcc pkg-config git ca-certificates
   libudev-dev libusb-1.0-0-dev portaudio19-dev libportaudio2
@@ -14,6 +15,7 @@ packages=(
   jackd2 libasound2-plugins alsa-utils
   udev systemd man-db groff-base
   baresip-core
+  qemu-system-x86 busybox-static cpio kmod
 )
 
 missing=()

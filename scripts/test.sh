@@ -43,6 +43,9 @@ else
   echo "no jack-tagged tests yet"; [[ ${CI:-} == true ]] && [[ -d audio/bridge ]] && exit 1
 fi
 
+step "real kernel in QEMU: dummy_hcd gadgets, the real binary"
+scripts/test-qemu.sh
+
 step "baresip: two real baresip instances, one driven by handsetd"
 scripts/test-baresip.sh
 
