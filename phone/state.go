@@ -1,7 +1,9 @@
 package phone
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 
 	"handsetd/devices"
 	"handsetd/phoneapi"
@@ -209,7 +211,12 @@ func (p *Phone) setIndicator(ind devices.Indicator, on bool) {
 		return
 	}
 	if err := p.cfg.Handset.SetIndicator(ind, on); err != nil {
-		p.log.Warn("indicator failed", "indicator", ind.String(), "on", on, "err", err)
+		level := slog.LevelWarn
+		if errors.Is(err, devices.ErrGone) {
+			// Unplugged: the slot is about to end; nothing to fix.
+			level = slog.LevelDebug
+		}
+		p.log.Log(context.Background(), level, "indicator failed", "indicator", ind.String(), "on", on, "err", err)
 		return
 	}
 	p.indicators[ind] = on

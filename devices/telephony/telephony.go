@@ -346,7 +346,11 @@ func (h *Handset) SetIndicator(ind devices.Indicator, on bool) error {
 	if ind == devices.Mute {
 		h.muted = on
 	}
-	return h.apply()
+	err := h.apply()
+	if errors.Is(err, hid.ErrDisconnected) {
+		return fmt.Errorf("telephony: %s: %w: %w", h.info.Path, devices.ErrGone, err)
+	}
+	return err
 }
 
 // effective is what an LED should show: Hold keeps Off-Hook on.

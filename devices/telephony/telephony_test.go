@@ -601,3 +601,14 @@ func TestModelKeyMaps(t *testing.T) {
 		}
 	}
 }
+
+// An indicator set on an unplugged handset says the device is gone, so the
+// daemon can tell an unplug from a fault.
+func TestSetIndicatorAfterUnplugIsGone(t *testing.T) {
+	rg := newRig(t, readDesc(t, "0b0e-0307.rdesc"), nil, Options{})
+	rg.dev.Unplug()
+	err := rg.h.SetIndicator(devices.Ring, true)
+	if !errors.Is(err, devices.ErrGone) || !errors.Is(err, hid.ErrDisconnected) {
+		t.Fatalf("SetIndicator after unplug: %v, want devices.ErrGone wrapping hid.ErrDisconnected", err)
+	}
+}
