@@ -184,6 +184,10 @@ func Start(ctx context.Context, address string, opts ...HostOption) (*Host, erro
 		return nil, fmt.Errorf("phoneapitest: hello: %w", err)
 	}
 	h.conn = conn
+	if err := h.watchClients(); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	if err := conn.Export(hostObject{h}, hostPath, hostInterface); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("phoneapitest: export: %w", err)
@@ -193,6 +197,52 @@ func Start(ctx context.Context, address string, opts ...HostOption) (*Host, erro
 		return nil, err
 	}
 	return h, nil
+}
+
+// watchClients forgets a client when its connection closes, as the
+// softphone does: notifications to it would fail, and a re-plugged
+// handset attaches on a new connection.
+func (h *Host) watchClients() error {
+	if err := h.conn.AddMatchSignal(
+		dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"),
+	); err != nil {
+		return fmt.Errorf("phoneapitest: watch clients: %w", err)
+	}
+	signals := make(chan *dbus.Signal, 64)
+	h.conn.Signal(signals)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		for {
+			select {
+			case sig := <-signals:
+				if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) != 3 {
+					continue
+				}
+				name, _ := sig.Body[0].(string)
+				newOwner, _ := sig.Body[2].(string)
+				if newOwner == "" {
+					h.forget(name)
+				}
+			case <-h.closed:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// forget drops a client whose connection closed.
+func (h *Host) forget(sender string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.clients[sender]; !ok {
+		return
+	}
+	delete(h.clients, sender)
+	h.order = slices.DeleteFunc(h.order, func(s string) bool { return s == sender })
 }
 
 // UniqueName is the host connection's unique bus name, the sender of its

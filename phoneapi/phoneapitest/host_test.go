@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"handsetd/phoneapi"
 )
 
@@ -204,4 +206,62 @@ func FuzzHostAnswer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A client whose connection closes is forgotten: ringing afterwards
+// reaches the clients still there and fails for none.
+func TestHostForgetsClosedClients(t *testing.T) {
+	addr := StartBus(t)
+	h := NewHost(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	gone := attachClient(t, ctx, addr, "Gone")
+	stays := attachClient(t, ctx, addr, "Stays")
+	if _, err := h.WaitClients(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	gone.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.Clients()) != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if cl := h.Clients(); len(cl) != 1 || cl[0].Name != "Stays" {
+		t.Fatalf("clients after one closed: %+v, want only Stays", cl)
+	}
+	if _, err := h.Ring(ctx, "alice", "Alice"); err != nil {
+		t.Fatalf("Ring after a client left: %v", err)
+	}
+	_ = stays
+}
+
+// notifySink is a minimal phone-API client object.
+type notifySink struct{}
+
+func (notifySink) Notify(string) *dbus.Error { return nil }
+
+// attachClient connects a bare client that attaches with NAME and
+// PROTOCOL and accepts notifications.
+func attachClient(t *testing.T, ctx context.Context, addr, name string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Export(notifySink{}, "/com/Skype/Client", "com.Skype.API.Client"); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"NAME " + name, "PROTOCOL 5"} {
+		var reply string
+		if err := conn.Object("com.Skype.API", "/com/Skype").CallWithContext(ctx, "com.Skype.API.Invoke", 0, line).Store(&reply); err != nil {
+			t.Fatalf("Invoke %q: %v", line, err)
+		}
+	}
+	return conn
 }
