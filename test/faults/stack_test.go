@@ -100,6 +100,7 @@ type stack struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 	serial  int
+	seen    harness.Clients
 }
 
 func readDesc(t testing.TB, name string) []byte {
@@ -129,7 +130,7 @@ func newStack(t *testing.T) *stack {
 		t.Fatal("Jabra 0b0e:0307 is not in the model database")
 	}
 	s := &stack{
-		t: t, ctx: ctx, bus: bus, log: &logBuffer{}, model: m,
+		t: t, ctx: ctx, bus: bus, log: &logBuffer{}, model: m, seen: harness.Clients{},
 		src:  &source{adds: make(chan daemon.Device), removes: make(chan string)},
 		desc: readDesc(t, "0b0e-0307.rdesc"),
 	}
@@ -347,7 +348,6 @@ func (s *stack) plugDevice(dev *device) *handset {
 	}
 	info := devices.Info{Name: h.name, Path: fmt.Sprintf("/dev/hidraw%d", s.serial), SysfsPath: h.id,
 		VendorID: 0x0b0e, ProductID: 0x0307, Model: s.model.ID, Driver: telephony.DriverName}
-	clients := len(s.host.Clients())
 	select {
 	case s.src.adds <- daemon.Device{ID: h.id, Label: info.Path, Open: func(ctx context.Context) (devices.Handset, error) {
 		th, err := telephony.Open(dev, info, s.model, telephony.Options{})
@@ -359,7 +359,11 @@ func (s *stack) plugDevice(dev *device) *handset {
 	case <-s.ctx.Done():
 		s.t.Fatal("faults: the daemon took no device")
 	}
-	s.waitClients(clients + 1)
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := s.seen.WaitNew(ctx, s.host); err != nil {
+		s.t.Fatal(err)
+	}
 	return h
 }
 

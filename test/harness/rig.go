@@ -82,6 +82,7 @@ type Rig struct {
 	Host *phoneapitest.Host
 
 	hostOpts []phoneapitest.HostOption
+	seen     Clients
 }
 
 // NewRig builds the world for one test; it is torn down when the test ends
@@ -100,7 +101,7 @@ func NewRig(t testing.TB, timeout time.Duration, hostOpts ...phoneapitest.HostOp
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bus.Close() })
-	r := &Rig{T: t, Ctx: ctx, TB: tb, Bus: bus, hostOpts: hostOpts}
+	r := &Rig{T: t, Ctx: ctx, TB: tb, Bus: bus, hostOpts: hostOpts, seen: Clients{}}
 	r.StartHost()
 	return r
 }
@@ -254,6 +255,19 @@ func (r *Rig) WaitClients(n int) []phoneapitest.Client {
 		r.T.Fatalf("harness: %v", err)
 	}
 	return cl
+}
+
+// WaitNewClient waits until a client not attached before (a handset
+// plugged in or re-plugged) has attached to the host.
+func (r *Rig) WaitNewClient() phoneapitest.Client {
+	r.T.Helper()
+	ctx, cancel := context.WithTimeout(r.Ctx, 15*time.Second)
+	defer cancel()
+	c, err := r.seen.WaitNew(ctx, r.Host)
+	if err != nil {
+		r.T.Fatal(err)
+	}
+	return c
 }
 
 // Mark is the number of commands the host received so far.
