@@ -4,10 +4,10 @@ package faults
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"syscall"
-	"math/rand/v2"
 	"testing"
 	"time"
 
