@@ -23,14 +23,26 @@
 // handler (in C, on umockdev's worker thread, calling back into Go) answers
 // HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO, HIDIOCGRAWNAME,
 // HIDIOCGRAWPHYS, HIDIOCGRAWUNIQ, HIDIOCSFEATURE, HIDIOCGFEATURE and
-// HIDIOCSOUTPUT, and a write handler takes output reports written with
-// write(2), so each arrives whole.
+// HIDIOCSOUTPUT, a write handler takes output reports written with
+// write(2), so each arrives whole, and a read handler serves read(2).
 //
-// Handset.Inject sends an input report. The pty is a byte stream, so Inject
-// waits until the previous report has been read before writing the next;
-// reports never merge. Handset.Next returns the reports the host sent
-// (output reports by write or HIDIOCSOUTPUT, feature reports), in order.
-// Handset.Unplug sends the "remove" uevents, hangs the node up (a reader
+// Handset.Inject sends an input report. Like the kernel's hidraw, which
+// keeps a list of whole reports for each reader, every read(2) of the node
+// returns exactly one report: Inject queues it (up to MaxQueued) and the
+// read handler answers the next read with it, cut to the reader's buffer
+// and consumed whole, so reports injected back to back never merge. A pty
+// is a byte stream and cannot keep reports apart by itself; it still
+// carries each report's bytes, only so that the node polls readable while
+// a report is queued (umockdev does not emulate poll(2): the client polls
+// the pty itself), and the read handler takes exactly the bytes of the
+// report it answered with back out. A read with nothing queued fails with
+// EAGAIN, on a blocking descriptor too (the preload sends all calls on one
+// descriptor through one socket in turn, so a read held open would hold up
+// the client's writes); hidapi polls first and reads such an answer as "no
+// report". Handset.Pending and WaitRead tell what is still unread.
+// Handset.Next returns the reports the host sent (output reports by write
+// or HIDIOCSOUTPUT, feature reports), in order. Handset.Unplug sends the
+// "remove" uevents, drops the unread reports, hangs the node up (a reader
 // sees POLLHUP and EIO, as from a real unplugged hidraw node) and removes
 // the devices; Testbed.Replug plugs the same handset back in under a new
 // hidraw name and a new sysfs path.
@@ -55,15 +67,20 @@
 // os.Environ cannot see it, and makes sure LD_PRELOAD names the preload
 // library. The child must stay in the test's session: a process that calls
 // setsid takes the pty of a simulated node as its controlling terminal and
-// is killed by the hangup on unplug. The ioctl and write handlers live in
-// the test process and serve the child through umockdev's socket, so the
-// test must keep the Testbed open while the child runs.
+// is killed by the hangup on unplug. The ioctl, read and write handlers
+// live in the test process and serve the child through umockdev's socket,
+// so the test must keep the Testbed open while the child runs.
 //
 // Known limits of umockdev 0.17.16: fstat(2) is not redirected, so go-hid's
 // GetDeviceInfo fails on a simulated node (use enumeration data); a removed
 // /dev name cannot be created again, so a re-plugged device gets a new
 // name where the kernel would often reuse the old one.
+// Unlike the kernel, which gives every open file of a hidraw node its own
+// copy of each report, the simulated node has one queue: two readers of
+// one node share the reports between them.
 //
-// References: umockdev's README and API (umockdev.h, UMockdevIoctlBase),
-// Linux include/uapi/linux/hidraw.h.
+// References: umockdev's README and API (umockdev.h, UMockdevIoctlBase and
+// its handle-ioctl, handle-read and handle-write signals), Linux
+// include/uapi/linux/hidraw.h and drivers/hid/hidraw.c (hidraw_read: one
+// report per read, cut to the buffer).
 package umockdev
