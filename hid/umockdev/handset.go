@@ -305,10 +305,10 @@ func (h *Handset) Spec() Spec { return h.spec }
 // ErrUnplugged is returned for I/O on an unplugged handset.
 var ErrUnplugged = errors.New("umockdev: handset unplugged")
 
-// Inject makes the device send one input report (p[0] is the report ID
-// when the device uses them). Each read(2) of the node returns one report,
-// as from the kernel's hidraw: reports injected back to back reach the
-// reader one by one, never merged. Up to MaxQueued reports wait for the
+// Inject makes the device send one input report (report[0] is the report
+// ID when the device uses them). Each read(2) of the node returns one
+// report, as from the kernel's hidraw: reports injected back to back reach
+// the reader one by one, never merged. Up to MaxQueued reports wait for the
 // reader; where the kernel would drop the next one, Inject waits for room
 // until ctx ends.
 func (h *Handset) Inject(ctx context.Context, report []byte) error {
