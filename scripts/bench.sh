@@ -18,19 +18,24 @@ STARTS=${STARTS:-20}
 QUICK=${QUICK:-}
 
 section() { printf '\n## %s\n' "$*"; }
-# run shows the command, runs it, and keeps only what a reader wants: the
-# benchmark lines and the benchmarks' own log lines, not the daemon's JSON
-# log or go test's bookkeeping.
+# run shows the command, runs it, and keeps only what a reader wants from
+# its standard output: the benchmark lines and the benchmarks' own log
+# lines, not the daemon's JSON log or go test's bookkeeping. Standard error
+# (ALSA's complaints about missing cards, say) is shown only on failure.
 run() {
   printf '\n$ %s\n' "$*"
-  local out rc=0
-  out=$("$@" 2>&1) || rc=$?
-  grep -vE '^\s*\{"time"|^(goos|goarch|pkg|cpu):|^PASS$|^ok\s|^--- BENCH' <<<"$out" | sed -E 's/^\s+([a-z_]+_test\.go:[0-9]+: )/    /' || true
+  local out rc=0 err
+  err=$(mktemp)
+  out=$("$@" 2>"$err") || rc=$?
+  grep -vE '^\s*$|^\s*\{"time"|^(goos|goarch|pkg|cpu):|^PASS$|^ok\s|^--- BENCH' <<<"$out" | sed -E 's/^\s+([a-z_]+_test\.go:[0-9]+: )/    /' || true
   if ((rc != 0)); then
     echo "FAILED (exit $rc):"
     tail -40 <<<"$out"
+    tail -40 "$err"
+    rm -f "$err"
     exit "$rc"
   fi
+  rm -f "$err"
 }
 
 section "Machine"
@@ -86,7 +91,7 @@ run go test -count=1 -v -run Quality ./audio/resample
 if [[ -z $QUICK ]]; then
   run go test -count=1 -run '^$' -bench Simulation10Min -benchtime 1x ./audio/drift
   if grep -qs '^func BenchmarkCallbackGap' audio/pa/*_test.go; then
-    run scripts/with-jack.sh go test -count=1 -tags jack -run '^$' -bench CallbackGap -benchtime 1x ./audio/pa
+    run scripts/with-jack.sh go test -count=1 -tags jack -run '^$' -bench CallbackGap -benchtime 2000x ./audio/pa
   fi
 fi
 
