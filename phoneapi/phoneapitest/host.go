@@ -422,19 +422,13 @@ func (h *Host) invoke(sender, line string) (string, *dbus.Error) {
 	id, rest, _ := phoneapi.SplitID(line)
 	cmd, perr := phoneapi.ParseCommand(rest)
 	r := Received{Sender: sender, Line: line, ID: id, Cmd: cmd}
+	h.log.Info("phoneapitest: command", "sender", sender, "line", line)
 
 	h.mu.Lock()
-	h.cmds = append(h.cmds, r)
-	close(h.changed)
-	h.changed = make(chan struct{})
 	silent, viaNotify := h.silent, h.viaNotify
 	h.mu.Unlock()
-	h.log.Info("phoneapitest: command", "sender", sender, "line", line)
-	if h.onCommand != nil {
-		h.onCommand(r)
-	}
-
 	if silent {
+		h.record(r)
 		// Never answer: the client must time out on its own. Closing the
 		// host releases the goroutine godbus started for this call.
 		<-h.closed
@@ -448,6 +442,10 @@ func (h *Host) invoke(sender, line string) (string, *dbus.Error) {
 	} else {
 		reply, notes = h.answer(sender, cmd)
 	}
+	// Recorded once applied: a test that waited for the command sees the
+	// call state it caused (HOOK ON ends the call before WaitCommand
+	// returns).
+	h.record(r)
 	text := phoneapi.FormatMessage(id, reply)
 	if id != "" && viaNotify {
 		// The reply travels through Notify and arrives before Invoke
@@ -459,6 +457,18 @@ func (h *Host) invoke(sender, line string) (string, *dbus.Error) {
 	}
 	h.broadcast(notes)
 	return text, nil
+}
+
+// record adds a command to the log and wakes those waiting for one.
+func (h *Host) record(r Received) {
+	h.mu.Lock()
+	h.cmds = append(h.cmds, r)
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
+	if h.onCommand != nil {
+		h.onCommand(r)
+	}
 }
 
 // answer computes the reply to one command and the notifications it causes
