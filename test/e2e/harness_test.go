@@ -240,25 +240,9 @@ func (h *handset) injectQuiet(rep []byte) {
 	h.settle()
 }
 
-// settle waits until the report just written has been read: it polls the
-// pty's input queue until the bytes show up and are gone again. A reader
-// quicker than the poll leaves nothing to see; the bounded wait for the
-// bytes to show up covers that case.
+// settle waits until the reports injected so far have been read.
 func (h *handset) settle() {
 	h.t.Helper()
-	// The bound is generous: on a loaded machine the kernel worker that
-	// moves pty bytes to the reader can be late by tens of milliseconds.
-	arrive := time.Now().Add(250 * time.Millisecond)
-	for time.Now().Before(arrive) {
-		n, err := h.Pending()
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if n > 0 {
-			break
-		}
-		time.Sleep(50 * time.Microsecond)
-	}
 	if err := h.WaitRead(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}

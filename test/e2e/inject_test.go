@@ -9,18 +9,10 @@ import (
 )
 
 // TestInjectBackToBack lifts the handset and puts it down again three
-// times with six umockdev.Handset.Inject calls and nothing in between, as
-// its documentation allows ("Inject waits until the previous report has
-// been read ... reports never merge"). The daemon must see six reports and
-// send HOOK OFF and HOOK ON three times.
-//
-// It fails today: Inject's wait polls FIONREAD on the pty, which counts
-// only bytes already in the line discipline; bytes just written sit in the
-// kernel's pty flip buffer for a moment, FIONREAD says 0, the next report
-// is written at once and the daemon reads several in one read(2). The
-// decoder takes the first report of a read and the rest are lost. The
-// other scenarios avoid it by waiting for each report's effect
-// (handset.injectEvent) or until it was seen and read (handset.settle).
+// times with six umockdev.Handset.Inject calls and nothing in between. The
+// daemon must see six reports and send HOOK OFF and HOOK ON three times:
+// a simulated hidraw node, like the kernel's, returns one report per
+// read(2), however quickly they come.
 func TestInjectBackToBack(t *testing.T) {
 	r := newRig(t)
 	h, _, sender := attached(t, r)
