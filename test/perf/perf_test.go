@@ -44,10 +44,11 @@ func BenchmarkInputToCommand(b *testing.B) {
 	h := r.AddHandset(harness.JabraFile, "Jabra EVOLVE LINK MS")
 	r.StartDaemon(nil)
 	r.WaitClients(1)
-	// Eleven keys in turn (not 0: on this keypad array value 0 is "no
-	// key", docs/hid-telephony.md): the driver drops a second press of the same
-	// key within its 5 ms debounce window, so a key is pressed again only
-	// after that (a wait outside the measured interval).
+	// Eleven keys in turn. Not 0: this keypad is an array whose value 0
+	// selects Phone Key 0, which the driver reads as "no key" (handsets
+	// send 0 when idle). The driver drops a second press of a key within
+	// its 5 ms debounce window, so a key is pressed again only after that,
+	// a wait outside the measured interval.
 	const keys = "123456789*#"
 	var down, up [len(keys)][]byte
 	for k := range len(keys) {
