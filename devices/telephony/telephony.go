@@ -264,11 +264,9 @@ func (h *Handset) build(keymap map[string]string) {
 			add(&control{name: "line_busy", kind: kindLineBusy, ref: tc.Ref})
 		default:
 			if ind, ok := ledIndicator[tc.Control]; ok && tc.Ref.Field.Flags.IsVariable() {
-				on := int32(1)
-				if tc.Ref.Field.LogicalMax < 1 {
-					on = tc.Ref.Field.LogicalMax
+				if on, ok := ledOnValue(tc.Ref.Field); ok {
+					h.outs[ind] = output{ref: tc.Ref, on: on, present: true}
 				}
-				h.outs[ind] = output{ref: tc.Ref, on: on, present: true}
 			}
 		}
 	}
@@ -765,6 +763,22 @@ func (h *Handset) button(c *control, rising, falling bool, now time.Time, emit f
 			emit(devices.Event{Kind: devices.KeyUp, Key: c.key, Button: c.button})
 		}
 	}
+}
+
+// ledOnValue is the value that lights an LED output; off is 0. A field
+// whose logical range holds no 0 or no other value cannot be an
+// indicator: a malformed descriptor, which the driver then treats as
+// lacking that LED rather than failing every time it is set.
+func ledOnValue(f *hid.Field) (int32, bool) {
+	switch {
+	case f.LogicalMin > 0 || f.LogicalMax < 0:
+		return 0, false
+	case f.LogicalMax >= 1:
+		return 1, true
+	case f.LogicalMin < 0:
+		return f.LogicalMin, true
+	}
+	return 0, false
 }
 
 var phoneKeys = [16]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "A", "B", "C", "D"}

@@ -612,3 +612,24 @@ func TestSetIndicatorAfterUnplugIsGone(t *testing.T) {
 		t.Fatalf("SetIndicator after unplug: %v, want devices.ErrGone wrapping hid.ErrDisconnected", err)
 	}
 }
+
+func TestLEDOnValue(t *testing.T) {
+	for _, tc := range []struct {
+		min, max int32
+		on       int32
+		ok       bool
+	}{
+		{0, 1, 1, true},
+		{0, 255, 1, true},
+		{-1, 0, -1, true},        // a signed 1-bit field
+		{808464432, 0, 0, false}, // min > max: found by FuzzDriver
+		{1, 3, 0, false},         // no off value
+		{-3, -1, 0, false},
+		{0, 0, 0, false}, // no on value
+	} {
+		on, ok := ledOnValue(&hid.Field{LogicalMin: tc.min, LogicalMax: tc.max})
+		if on != tc.on || ok != tc.ok {
+			t.Errorf("ledOnValue(%d..%d) = %d, %v; want %d, %v", tc.min, tc.max, on, ok, tc.on, tc.ok)
+		}
+	}
+}
