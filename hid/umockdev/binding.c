@@ -81,6 +81,14 @@ UMockdevIoctlBase *hs_attach(UMockdevTestbed *tb, const char *devnode, uintptr_t
 	return h;
 }
 
+// hs_detach detaches the handler hs_attach attached to devnode: umockdev
+// stops listening on the node's socket and removes it.
+void hs_detach(UMockdevTestbed *tb, const char *devnode) {
+	GError *gerr = NULL;
+	if (!umockdev_testbed_detach_ioctl(tb, devnode, &gerr) && gerr)
+		g_error_free(gerr);
+}
+
 char *hs_add_from_string(UMockdevTestbed *tb, const char *s) {
 	GError *gerr = NULL;
 	if (umockdev_testbed_add_from_string(tb, s, &gerr))

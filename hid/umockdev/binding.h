@@ -5,6 +5,7 @@
 #include <umockdev.h>
 
 UMockdevIoctlBase *hs_attach(UMockdevTestbed *tb, const char *devnode, uintptr_t handle, char **err);
+void hs_detach(UMockdevTestbed *tb, const char *devnode);
 int hs_hangup(int master);
 int hs_make_raw(int master);
 int hs_open_slave(int master);

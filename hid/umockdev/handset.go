@@ -248,9 +248,6 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 	p("E: DEVNAME=/dev/hidraw%d", raw)
 	p("A: dev=243:%d", raw)
 	p("L: device=../../")
-	if err := t.addFromString(b.String()); err != nil {
-		return nil, err
-	}
 
 	h := &Handset{
 		tb:                 t,
@@ -266,6 +263,7 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 		features:           make(map[byte][]byte),
 		notify:             make(chan struct{}),
 		taken:              make(chan struct{}),
+		master:             -1,
 		slave:              -1,
 	}
 	for id, r := range spec.Features {
@@ -273,27 +271,82 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 	}
 	cnode := C.CString(h.DevNode)
 	defer C.free(unsafe.Pointer(cnode))
-	h.master = C.umockdev_testbed_get_dev_fd(t.tb, cnode)
-	if h.master < 0 {
-		return nil, fmt.Errorf("umockdev: %s is not a stream node", h.DevNode)
+
+	// The handlers come first. A client can find the node the moment
+	// its /dev entry or its sysfs directory exists - by its "add"
+	// uevent, which adding the devices sends, or by scanning sysfs
+	// without any uevent - and the preload connects every open of a
+	// testbed node to the node's handler socket, or to umockdev's
+	// fallback handler (which answers no hidraw ioctl) when that socket
+	// does not exist yet. So the socket must listen before the node
+	// exists; umockdev does not need the node to attach to its path.
+	if err := t.attach(h, cnode); err != nil {
+		return nil, err
 	}
-	if r := C.hs_make_raw(h.master); r < 0 {
-		return nil, fmt.Errorf("umockdev: %s: raw mode: %w", h.DevNode, syscall.Errno(-r))
+	if err := t.addFromString(b.String()); err != nil {
+		t.detach(h, cnode)
+		return nil, err
 	}
-	if h.slave = C.hs_open_slave(h.master); h.slave < 0 {
-		return nil, fmt.Errorf("umockdev: %s: open pty: %w", h.DevNode, syscall.Errno(-h.slave))
+	// The node is live from here on. Until Inject queues a report, the
+	// handlers need neither descriptor below: a read finds the queue
+	// empty and answers EAGAIN before it looks at the pty.
+	master := C.umockdev_testbed_get_dev_fd(t.tb, cnode)
+	if master < 0 {
+		return nil, t.abandon(h, fmt.Errorf("umockdev: %s is not a stream node", h.DevNode))
 	}
+	h.master = master
+	if r := C.hs_make_raw(master); r < 0 {
+		return nil, t.abandon(h, fmt.Errorf("umockdev: %s: raw mode: %w", h.DevNode, syscall.Errno(-r)))
+	}
+	slave := C.hs_open_slave(master)
+	if slave < 0 {
+		return nil, t.abandon(h, fmt.Errorf("umockdev: %s: open pty: %w", h.DevNode, syscall.Errno(-slave)))
+	}
+	h.mu.Lock()
+	h.slave = slave
+	h.mu.Unlock()
+	t.handsets = append(t.handsets, h)
+	return h, nil
+}
+
+// attach attaches h's ioctl, read and write handler to its node's path
+// before the node exists. t.mu is held.
+func (t *Testbed) attach(h *Handset, cnode *C.char) error {
 	registry.Store(h.id, h)
 	var cerr *C.char
 	h.handler = C.hs_attach(t.tb, cnode, C.uintptr_t(h.id), &cerr)
 	if h.handler == nil {
 		defer C.free(unsafe.Pointer(cerr))
-		return nil, fmt.Errorf("umockdev: attach ioctl handler to %s: %s", h.DevNode, C.GoString(cerr))
+		registry.Delete(h.id)
+		return fmt.Errorf("umockdev: attach ioctl handler to %s: %s", h.DevNode, C.GoString(cerr))
 	}
-	// Adding a device sends its "add" uevent (parents first, as the
-	// paragraphs are ordered).
+	// umockdev only warns when it cannot listen on the socket and
+	// reports success all the same; a client would then reach the
+	// fallback handler. The socket exists once it listens. (Detaching
+	// would not undo such an attach: umockdev has no listener to cancel
+	// for the path and fails on it, so the handler stays until Close.)
+	sock := filepath.Join(t.root, "ioctl", h.DevNode)
+	if fi, err := os.Stat(sock); err != nil || fi.Mode().Type() != os.ModeSocket {
+		return t.abandon(h, fmt.Errorf("umockdev: attach ioctl handler to %s: no socket at %s", h.DevNode, sock))
+	}
+	return nil
+}
+
+// detach undoes attach for a node that was never added. t.mu is held.
+func (t *Testbed) detach(h *Handset, cnode *C.char) {
+	C.hs_detach(t.tb, cnode)
+	h.release()
+}
+
+// abandon keeps a handset whose node was added but could not be finished
+// as unplugged: its handlers answer as for a removed device, and Close
+// releases them. It returns err. t.mu is held.
+func (t *Testbed) abandon(h *Handset, err error) error {
+	h.mu.Lock()
+	h.gone = true
+	h.mu.Unlock()
 	t.handsets = append(t.handsets, h)
-	return h, nil
+	return err
 }
 
 // escape protects backslashes, which umockdev's "A:" lines unescape.
