@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -46,27 +45,6 @@ func (r *binRig) footprint() harness.ProcStats {
 		r.t.Fatal(err)
 	}
 	return st
-}
-
-// replug plugs an unplugged handset back in with the daemon stopped
-// (SIGSTOP) meanwhile. hid/umockdev adds a node's devices, which sends the
-// "add" uevents, before it attaches the node's ioctl handler; a daemon that
-// opens the node in between makes libumockdev-preload fail to connect to
-// the handler's socket and exit(1) the daemon. A real kernel has the node
-// ready before the uevent, so the pause hides only the simulation's gap:
-// the daemon reads the same uevents once it continues.
-func (r *binRig) replug(h *harness.Handset) *harness.Handset {
-	r.t.Helper()
-	p := r.d.Cmd.Process
-	if err := p.Signal(syscall.SIGSTOP); err != nil {
-		r.t.Fatal(err)
-	}
-	defer func() {
-		if err := p.Signal(syscall.SIGCONT); err != nil {
-			r.t.Fatal(err)
-		}
-	}()
-	return r.Replug(h)
 }
 
 // running fails the test when the daemon exited.
@@ -203,7 +181,7 @@ func TestBinaryUnplugMidRingAndRead(t *testing.T) {
 	if err := h.Unplug(); err != nil {
 		t.Fatal(err)
 	}
-	h = r.replug(h)
+	h = r.Replug(h)
 	r.WaitNewClient()
 	if id, ok := r.Host.Find("ringing"); ok {
 		if err := r.Host.Hangup(r.Ctx, id); err != nil && !onlyGoneClients(err) {
@@ -219,7 +197,7 @@ func TestBinaryUnplugMidRingAndRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.WaitCmd(n, "BTN_RELEASED 7")
-	h = r.replug(h)
+	h = r.Replug(h)
 	r.WaitNewClient()
 	r.callWorks(h)
 	r.noLeak(1024)
@@ -286,7 +264,7 @@ func TestBinaryPlugUnplug200(t *testing.T) {
 		if err := h.Unplug(); err != nil {
 			t.Fatal(err)
 		}
-		h = r.replug(h)
+		h = r.Replug(h)
 		r.WaitNewClient()
 		if (i+1)%50 == 0 {
 			st := r.footprint()
