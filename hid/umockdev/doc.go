@@ -25,6 +25,12 @@
 // HIDIOCGRAWPHYS, HIDIOCGRAWUNIQ, HIDIOCSFEATURE, HIDIOCGFEATURE and
 // HIDIOCSOUTPUT, a write handler takes output reports written with
 // write(2), so each arrives whole, and a read handler serves read(2).
+// The handlers are attached to the node's path before any of the handset's
+// sysfs or /dev entries exist: a client that finds the node - by its "add"
+// uevent, or by scanning sysfs without one - and opens it at once always
+// reaches them. (libumockdev-preload connects every open of a testbed node
+// to the node's handler socket, or to umockdev's fallback handler, which
+// knows no hidraw ioctl, when that socket does not exist yet.)
 //
 // Handset.Inject sends an input report. Like the kernel's hidraw, which
 // keeps a list of whole reports for each reader, every read(2) of the node

@@ -161,7 +161,8 @@ var registry sync.Map // uintptr -> *Handset
 var lastID atomic.Uintptr
 
 // AddHandset adds a handset on a new USB port; the testbed sends the "add"
-// uevents, parents first.
+// uevents, parents first. The node's handlers are in place before any of
+// its entries exist, so a client may open it the moment it finds it.
 func (t *Testbed) AddHandset(spec Spec) (*Handset, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -289,7 +290,9 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 	}
 	// The node is live from here on. Until Inject queues a report, the
 	// handlers need neither descriptor below: a read finds the queue
-	// empty and answers EAGAIN before it looks at the pty.
+	// empty and answers EAGAIN before it looks at the pty. umockdev
+	// 0.17.16 made the pty raw when it created it; hs_make_raw only
+	// makes sure of it.
 	master := C.umockdev_testbed_get_dev_fd(t.tb, cnode)
 	if master < 0 {
 		return nil, t.abandon(h, fmt.Errorf("umockdev: %s is not a stream node", h.DevNode))

@@ -17,10 +17,8 @@ import (
 	"handsetd/hid/umockdev"
 )
 
-// plugCycles is how many times TestOpenRacesPlug plugs the handset back in.
-const plugCycles = 300
-
-// opened is what openOnSight got: the device, or why it could not open it.
+// opened is what a racing client got: the device, or why it could not open
+// it.
 type opened struct {
 	d   *hidraw.Device
 	err error
@@ -29,20 +27,47 @@ type opened struct {
 	early bool
 }
 
-// openOnSight waits for node to appear in the testbed (looking at the
-// testbed's directory directly, which Go's os package reads without the
-// preload's redirection) and opens it the moment it does, as a client that
-// enumerates the node or gets its uevent would. plugged is closed when the
-// plug returned.
-func openOnSight(ctx context.Context, tb *umockdev.Testbed, node string, plugged <-chan struct{}) opened {
-	path := filepath.Join(tb.Root(), node)
-	for {
-		_, err := os.Lstat(path)
-		if err == nil {
-			break
+// finder reports whether a client can see node yet.
+type finder func(tb *umockdev.Testbed, node string) (bool, error)
+
+// onSight sees node as soon as its /dev entry exists, looking at the
+// testbed's directory directly (Go's os package reads it without the
+// preload's redirection).
+func onSight(tb *umockdev.Testbed, node string) (bool, error) {
+	_, err := os.Lstat(filepath.Join(tb.Root(), node))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// enumerated sees node once hidapi's enumeration (libudev scanning sysfs,
+// no uevent involved) lists it. Its /dev entry may come a moment after its
+// sysfs directory: until it exists, an open would not even reach the
+// testbed, so the client waits for it as well.
+func enumerated(tb *umockdev.Testbed, node string) (bool, error) {
+	list, err := hidraw.Enumerate()
+	if err != nil {
+		return false, err
+	}
+	for _, d := range list {
+		if d.Path == node {
+			return onSight(tb, node)
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
+	}
+	return false, nil
+}
+
+// openOnSight opens node the moment find sees it. plugged is closed when
+// the plug that creates node returned.
+func openOnSight(ctx context.Context, tb *umockdev.Testbed, node string, find finder, plugged <-chan struct{}) opened {
+	for {
+		ok, err := find(tb, node)
+		if err != nil {
 			return opened{err: err}
+		}
+		if ok {
+			break
 		}
 		if ctx.Err() != nil {
 			return opened{err: fmt.Errorf("%s never appeared: %w", node, ctx.Err())}
@@ -58,56 +83,69 @@ func openOnSight(ctx context.Context, tb *umockdev.Testbed, node string, plugged
 	return opened{d: d, err: err, early: early}
 }
 
-// A client that opens a new node as soon as it exists finds it working:
-// the node's ioctl, read and write handlers are in place before the node is
-// visible, on every plug. Before they were, such a client was connected to
-// umockdev's fallback handler, which knows no hidraw ioctl (hidapi's open
-// failed: "not a HIDRAW device?"), or the preload could not connect to the
-// handler's socket at all and exited the client with status 1.
+// A client that opens a new node as soon as it can find it finds it
+// working: the node's ioctl, read and write handlers are in place before
+// any of its sysfs or /dev entries exist, on every plug. Before they were,
+// such a client was connected to umockdev's fallback handler, which knows
+// no hidraw ioctl (hidapi's open failed: "not a HIDRAW device?"), or the
+// preload could not connect to the handler's socket at all and exited the
+// client with status 1.
 func TestOpenRacesPlug(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	tb, h := addHandset(t)
-	want := h.Spec().Descriptor
-	early := 0
-	for i := range plugCycles {
-		if err := h.Unplug(); err != nil {
-			t.Fatal(err)
-		}
-		node := umockdev.NextDevNode(tb)
-		plugged := make(chan struct{})
-		got := make(chan opened, 1)
-		go func() { got <- openOnSight(ctx, tb, node, plugged) }()
-		var err error
-		h, err = tb.Replug(h)
-		close(plugged)
-		o := <-got
-		if err != nil {
-			if o.d != nil {
-				o.d.Close()
+	for _, tc := range []struct {
+		name   string
+		find   finder
+		cycles int
+	}{
+		{"dev-entry", onSight, 300},
+		{"enumeration", enumerated, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			tb, h := addHandset(t)
+			want := h.Spec().Descriptor
+			early := 0
+			for i := range tc.cycles {
+				if err := h.Unplug(); err != nil {
+					t.Fatal(err)
+				}
+				node := umockdev.NextDevNode(tb)
+				plugged := make(chan struct{})
+				got := make(chan opened, 1)
+				go func() { got <- openOnSight(ctx, tb, node, tc.find, plugged) }()
+				var err error
+				h, err = tb.Replug(h)
+				close(plugged)
+				o := <-got
+				if err != nil {
+					if o.d != nil {
+						o.d.Close()
+					}
+					t.Fatal(err)
+				}
+				if h.DevNode != node {
+					t.Fatalf("Replug() made %s, want %s", h.DevNode, node)
+				}
+				if o.err != nil {
+					t.Fatalf("plug %d: open %s as it appeared: %v", i+1, node, o.err)
+				}
+				if o.early {
+					early++
+				}
+				if err := checkNode(ctx, h, o.d, want); err != nil {
+					o.d.Close()
+					t.Fatalf("plug %d: %s: %v", i+1, node, err)
+				}
+				if err := o.d.Close(); err != nil {
+					t.Fatal(err)
+				}
 			}
-			t.Fatal(err)
-		}
-		if h.DevNode != node {
-			t.Fatalf("Replug() made %s, want %s", h.DevNode, node)
-		}
-		if o.err != nil {
-			t.Fatalf("plug %d: open %s as it appeared: %v", i+1, node, o.err)
-		}
-		if o.early {
-			early++
-		}
-		if err := checkNode(ctx, h, o.d, want); err != nil {
-			o.d.Close()
-			t.Fatalf("plug %d: %s: %v", i+1, node, err)
-		}
-		if err := o.d.Close(); err != nil {
-			t.Fatal(err)
-		}
+			// How often the open began while the plug was still under
+			// way: the race the test is about, not a condition of
+			// passing.
+			t.Logf("%d plugs; %d opens began before the plug returned", tc.cycles, early)
+		})
 	}
-	// How often the open began while the plug was still under way: the
-	// race the test is about, not a condition of passing.
-	t.Logf("%d plugs; %d opens began before the plug returned", plugCycles, early)
 }
 
 // checkNode checks that d, opened on h's node, is served by h: the report
