@@ -176,6 +176,19 @@ func (in *instance) start(t *testing.T, bin string) {
 	t.Cleanup(func() { in.stop(t) })
 }
 
+// waitReady waits until baresip said "baresip is ready." n times in its
+// log (the log is appended to across restarts).
+func (in *instance) waitReady(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for strings.Count(in.log(t), "baresip is ready.") < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("baresip %s not ready after %v", in.name, wait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop ends baresip as systemd would: SIGTERM, then SIGKILL.
 func (in *instance) stop(t *testing.T) {
 	if in.cmd == nil {
@@ -398,6 +411,14 @@ func TestHandsetDrivesBaresip(t *testing.T) {
 	a.start(t, bin)
 	b.start(t, bin)
 	far, farEvents := b.control(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			// What baresip itself saw is the first thing to read when
+			// a call did not arrive.
+			t.Logf("baresip a log:\n%s", a.log(t))
+			t.Logf("baresip b log:\n%s", b.log(t))
+		}
+	})
 
 	connected := logSignal("baresip: connected to ctrl_tcp")
 	lost := logSignal("baresip: ctrl_tcp connection lost")
@@ -487,6 +508,9 @@ func TestHandsetDrivesBaresip(t *testing.T) {
 		waitSignal(t, lost, "connection lost")
 		a.start(t, bin)
 		waitSignal(t, connected, "connected again")
+		// ctrl_tcp can accept before baresip finished starting; a call
+		// dialled then may never reach its SIP stack.
+		a.waitReady(t, 2)
 		command(t, far, "dial", aURI)
 		waitShown(t, src.lines, "ring on")
 		command(t, far, "hangup", "")
