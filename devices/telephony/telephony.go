@@ -766,11 +766,15 @@ func (h *Handset) button(c *control, rising, falling bool, now time.Time, emit f
 }
 
 // ledOnValue is the value that lights an LED output; off is 0. A field
-// whose logical range holds no 0 or no other value cannot be an
-// indicator: a malformed descriptor, which the driver then treats as
-// lacking that LED rather than failing every time it is set.
+// that cannot be written as a number, or whose logical range holds no 0
+// or no other value, cannot be an indicator: a malformed descriptor, which
+// the driver then treats as lacking that LED rather than failing every
+// time it is set.
 func ledOnValue(f *hid.Field) (int32, bool) {
 	switch {
+	case f.Flags.IsConstant() || f.BitSize < 1 || f.BitSize > hid.MaxElementBits:
+		// Padding, or a field the encoder cannot write a number into.
+		return 0, false
 	case f.LogicalMin > 0 || f.LogicalMax < 0:
 		return 0, false
 	case f.LogicalMax >= 1:

@@ -627,9 +627,21 @@ func TestLEDOnValue(t *testing.T) {
 		{-3, -1, 0, false},
 		{0, 0, 0, false}, // no on value
 	} {
-		on, ok := ledOnValue(&hid.Field{LogicalMin: tc.min, LogicalMax: tc.max})
+		on, ok := ledOnValue(&hid.Field{LogicalMin: tc.min, LogicalMax: tc.max, BitSize: 8})
 		if on != tc.on || ok != tc.ok {
 			t.Errorf("ledOnValue(%d..%d) = %d, %v; want %d, %v", tc.min, tc.max, on, ok, tc.on, tc.ok)
+		}
+	}
+}
+
+func TestLEDOnValueUnwritableFields(t *testing.T) {
+	for _, f := range []*hid.Field{
+		{LogicalMax: 1, BitSize: 1, Flags: hid.Constant},
+		{LogicalMax: 1, BitSize: 40}, // wider than an element
+		{LogicalMax: 1, BitSize: 0},
+	} {
+		if on, ok := ledOnValue(f); ok {
+			t.Errorf("ledOnValue(size %d, flags %v) = %d, true; want not an indicator", f.BitSize, f.Flags, on)
 		}
 	}
 }
