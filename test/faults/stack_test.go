@@ -87,7 +87,7 @@ func (b *logBuffer) String() string {
 type stack struct {
 	t    *testing.T
 	ctx  context.Context
-	bus  *harness.Bus
+	bus  *phoneapitest.Bus
 	host *phoneapitest.Host
 	src  *source
 	d    *daemon.Daemon
@@ -116,11 +116,7 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	bus, err := harness.StartBus(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bus.Close() })
+	bus := phoneapitest.StartBusDaemon(t)
 	db, err := models.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,14 @@
 // Package harness holds what the performance harness (test/perf) and the
 // fault suite (test/faults) share: reading a process's footprint from
-// /proc, a private dbus-daemon that can be restarted on the same address,
-// building and running the real handsetd binary with a NOTIFY_SOCKET to see
-// when it is ready, and leak checks for code run in the test's own process.
+// /proc, building and running the real handsetd binary with a
+// NOTIFY_SOCKET to see when it is ready, and leak checks for code run in the
+// test's own process.
 //
 // The untagged files run in every tier. Files behind the umockdev build tag
 // add Rig, a umockdev testbed of simulated USB handsets (package
-// hid/umockdev) with a private bus and the test host of package
-// phoneapi/phoneapitest, for tests run as
+// hid/umockdev) with a private bus that can be restarted on the same
+// address and the test host, both of package phoneapi/phoneapitest, for
+// tests run as
 //
 //	go test -tags umockdev -exec umockdev-wrapper ./test/...
 //

@@ -6,8 +6,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
 
 const threadStatus = `Name:	handsetd
@@ -144,37 +142,6 @@ func TestGoroutines(t *testing.T) {
 	if all != 4 || own != 2 {
 		t.Fatalf("Goroutines = %d, %d; want 4, 2", all, own)
 	}
-}
-
-func TestBusRestart(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b, err := StartBus(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	addr, pid := b.Address, b.Pid()
-	c, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := b.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if b.Address != addr || b.Pid() == pid {
-		t.Fatalf("after Restart: address %q pid %d, want %q and a new pid (was %d)", b.Address, b.Pid(), addr, pid)
-	}
-	// The old connection is gone, a new one works on the same address.
-	if err := c.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetId", 0).Err; err == nil {
-		t.Fatal("a connection to the killed bus still answers")
-	}
-	c2, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatalf("connect after restart: %v", err)
-	}
-	c2.Close()
 }
 
 func TestLeakCheck(t *testing.T) {

@@ -77,7 +77,7 @@ type Rig struct {
 	T   testing.TB
 	Ctx context.Context
 	TB  *umockdev.Testbed
-	Bus *Bus
+	Bus *phoneapitest.Bus
 	// Host is the current test host; RestartHost replaces it.
 	Host *phoneapitest.Host
 
@@ -96,12 +96,7 @@ func NewRig(t testing.TB, timeout time.Duration, hostOpts ...phoneapitest.HostOp
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tb.Close() })
-	bus, err := StartBus(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bus.Close() })
-	r := &Rig{T: t, Ctx: ctx, TB: tb, Bus: bus, hostOpts: hostOpts, seen: Clients{}}
+	r := &Rig{T: t, Ctx: ctx, TB: tb, Bus: phoneapitest.StartBusDaemon(t), hostOpts: hostOpts, seen: Clients{}}
 	r.StartHost()
 	return r
 }
