@@ -1,6 +1,8 @@
 package phone
 
 import (
+	"time"
+
 	"handsetd/devices"
 	"handsetd/phoneapi"
 )
@@ -140,7 +142,7 @@ func isDTMFKey(k string) bool {
 // dial tone; the first digit stops the tone; '#', YES or DigitTimeout after
 // the last digit dials.
 
-func (p *Phone) collecting() bool { return p.digitTimer != nil || p.dialTone }
+func (p *Phone) collecting() bool { return !p.digitDeadline.IsZero() || p.dialTone }
 
 func (p *Phone) startDigits() {
 	p.digits.Reset()
@@ -153,24 +155,7 @@ func (p *Phone) addDigit(k string) {
 	}
 	p.setDialTone(false)
 	p.digits.WriteString(k)
-	p.armDigitTimer()
-}
-
-func (p *Phone) armDigitTimer() {
-	if p.digitTimer != nil {
-		p.digitTimer.Stop()
-	}
-	p.digitGen++
-	gen := p.digitGen
-	p.digitTimer = p.cfg.Clock.AfterFunc(p.cfg.DigitTimeout, func() {
-		// The timer goroutine must not block forever if the phone
-		// stopped: the input channel has room, or the input is stale
-		// anyway.
-		select {
-		case p.inputs <- input{kind: inDigitTimeout, gen: gen}:
-		default:
-		}
-	})
+	p.digitDeadline = p.armTimer(&p.digitTimer, p.cfg.DigitTimeout)
 }
 
 func (p *Phone) dialDigits() {
@@ -180,11 +165,8 @@ func (p *Phone) dialDigits() {
 }
 
 func (p *Phone) stopDigits() {
-	if p.digitTimer != nil {
-		p.digitTimer.Stop()
-		p.digitTimer = nil
-	}
-	p.digitGen++
+	stopTimer(&p.digitTimer)
+	p.digitDeadline = time.Time{}
 	p.digits.Reset()
 	p.setDialTone(false)
 }

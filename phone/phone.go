@@ -133,25 +133,33 @@ type Phone struct {
 	cmds   chan phoneapi.Command
 
 	// Owned by Run's goroutine.
-	tracker     *calls.Tracker
-	attached    bool
-	hookOff     bool
-	muted       bool
-	ringing     bool
-	callAudio   bool
-	offHookLED  bool
-	holdLED     bool
-	display     string
-	digits      strings.Builder
-	digitTimer  clock.Timer
-	digitGen    int
-	dialTone    bool
-	progress    Progress // playing now
-	ended       Progress // busy or congestion after an outgoing call ended
-	endedGen    int
-	indicators  map[devices.Indicator]bool
-	askedType   map[int]bool
-	pressedKeys map[string]int
+	tracker    *calls.Tracker
+	attached   bool
+	hookOff    bool
+	muted      bool
+	ringing    bool
+	callAudio  bool
+	offHookLED bool
+	holdLED    bool
+	display    string
+	digits     strings.Builder
+	// Timers wake Run through wake, a one-slot channel: an expiry is
+	// never lost to a full input queue, and Run compares the deadlines
+	// with the clock, so a stopped timer's late wake-up does nothing.
+	wake          chan struct{}
+	digitTimer    clock.Timer
+	digitDeadline time.Time
+	dialTone      bool
+	progress      Progress // playing now
+	ended         Progress // busy or congestion after an outgoing call ended
+	endedTimer    clock.Timer
+	endedDeadline time.Time
+	indicators    map[devices.Indicator]bool
+	askedType     map[int]bool
+	pressedKeys   map[string]int
+	// droppedPress holds keys whose press did not fit the queue: their
+	// release is dropped too.
+	droppedPress map[string]bool
 
 	mu       sync.Mutex
 	counters Counters
@@ -164,17 +172,14 @@ const (
 	inMessage
 	inAttached
 	inDetached
-	inDigitTimeout
 	inSync
 	inActiveCalls
-	inProgressTimeout
 )
 
 type input struct {
 	kind  inputKind
 	event devices.Event
 	msg   phoneapi.Message
-	gen   int
 	ids   []int
 	done  chan struct{}
 }
@@ -203,11 +208,14 @@ func New(cfg Config) *Phone {
 		cfg:         cfg,
 		log:         cfg.Logger,
 		inputs:      make(chan input, 64),
+		wake:        make(chan struct{}, 1),
 		cmds:        make(chan phoneapi.Command, cfg.QueueLen),
 		tracker:     calls.New(),
 		indicators:  map[devices.Indicator]bool{},
 		askedType:   map[int]bool{},
 		pressedKeys: map[string]int{},
+
+		droppedPress: map[string]bool{},
 	}
 	for _, ind := range cfg.Handset.Indicators() {
 		p.indicators[ind] = false
@@ -281,6 +289,7 @@ func (p *Phone) Run(ctx context.Context) error {
 	}()
 	defer func() {
 		p.stopDigits()
+		stopTimer(&p.endedTimer)
 		p.allIndicatorsOff()
 		close(p.cmds)
 		// Flush what is queued (a BTN_RELEASED after an unplug), but do
@@ -301,7 +310,46 @@ func (p *Phone) Run(ctx context.Context) error {
 			return ctx.Err()
 		case in := <-p.inputs:
 			p.handle(ctx, in)
+		case <-p.wake:
+			p.expire()
 		}
+	}
+}
+
+// armTimer starts (or restarts) a timer that wakes Run after d.
+func (p *Phone) armTimer(t *clock.Timer, d time.Duration) time.Time {
+	if *t != nil {
+		(*t).Stop()
+	}
+	*t = p.cfg.Clock.AfterFunc(d, func() {
+		select {
+		case p.wake <- struct{}{}:
+		default: // a wake-up is pending; it covers this expiry too
+		}
+	})
+	return p.cfg.Clock.Now().Add(d)
+}
+
+// expire acts on the deadlines that have passed.
+func (p *Phone) expire() {
+	now := p.cfg.Clock.Now()
+	if !p.digitDeadline.IsZero() && !now.Before(p.digitDeadline) {
+		p.digitDeadline = time.Time{}
+		if p.digits.Len() > 0 {
+			p.dialDigits()
+		}
+	}
+	if !p.endedDeadline.IsZero() && !now.Before(p.endedDeadline) {
+		p.endedDeadline = time.Time{}
+		p.ended = ProgressNone
+		p.refresh()
+	}
+}
+
+func stopTimer(t *clock.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
 	}
 }
 
@@ -315,15 +363,6 @@ func (p *Phone) handle(ctx context.Context, in input) {
 		p.onAttached()
 	case inDetached:
 		p.onDetached()
-	case inDigitTimeout:
-		if in.gen == p.digitGen && p.digits.Len() > 0 {
-			p.dialDigits()
-		}
-	case inProgressTimeout:
-		if in.gen == p.endedGen {
-			p.ended = ProgressNone
-			p.refresh()
-		}
 	case inSync:
 		close(in.done)
 	case inActiveCalls:
@@ -336,19 +375,44 @@ func (p *Phone) handle(ctx context.Context, in input) {
 	}
 }
 
+// releaseReserve is the room a full command queue keeps for releases,
+// hook and mute changes: presses stop being queued first, so that every
+// press the host was sent is followed by its release.
+const releaseReserve = 16
+
 // send queues a command for the host; the queue never blocks the phone.
+// When the host falls behind, presses are dropped first (with their
+// releases), and other commands only when even the reserve is full.
 func (p *Phone) send(c phoneapi.Command) {
 	if !p.attached {
 		return
 	}
+	switch c := c.(type) {
+	case phoneapi.BtnPressedCmd:
+		if len(p.cmds) >= cap(p.cmds)-min(releaseReserve, cap(p.cmds)/2) {
+			p.droppedPress[c.Key] = true
+			p.dropped(c)
+			return
+		}
+	case phoneapi.BtnReleasedCmd:
+		if p.droppedPress[c.Key] {
+			delete(p.droppedPress, c.Key)
+			p.dropped(c)
+			return
+		}
+	}
 	select {
 	case p.cmds <- c:
 	default:
-		p.mu.Lock()
-		p.counters.CommandsDropped++
-		p.mu.Unlock()
-		p.log.Warn("host is not keeping up: command dropped", "command", c.String())
+		p.dropped(c)
 	}
+}
+
+func (p *Phone) dropped(c phoneapi.Command) {
+	p.mu.Lock()
+	p.counters.CommandsDropped++
+	p.mu.Unlock()
+	p.log.Warn("host is not keeping up: command dropped", "command", c.String())
 }
 
 func (p *Phone) sendLoop(ctx context.Context) {

@@ -548,3 +548,93 @@ func TestEventsQueuedBeforeStopAreSent(t *testing.T) {
 		host.expect(t, "BTN_PRESSED 5", "BTN_RELEASED 5")
 	}
 }
+
+// gatedHandset blocks SetIndicator(Mute) until the gate opens, to hold the
+// phone's goroutine busy.
+type gatedHandset struct {
+	*fakeHandset
+	entered, gate chan struct{}
+}
+
+func (g gatedHandset) SetIndicator(ind devices.Indicator, on bool) error {
+	if ind == devices.Mute {
+		select {
+		case g.entered <- struct{}{}:
+		default:
+		}
+		<-g.gate
+	}
+	return g.fakeHandset.SetIndicator(ind, on)
+}
+
+// A timer that expires while the phone is busy and its input queue full
+// still acts: collected digits are dialled.
+func TestDigitTimeoutNotLostWhenBusy(t *testing.T) {
+	hs := gatedHandset{newFakeHandset(), make(chan struct{}, 1), make(chan struct{})}
+	host, clk := newFakeHost(), clock.NewFake()
+	p := New(Config{Mode: ModeAccess, Handset: hs, Host: host, Clock: clk})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	p.HostAttached(ctx)
+	host.expect(t, "SEARCH ACTIVECALLS")
+	p.HandsetEvent(ctx, devices.Event{Kind: devices.HookOff})
+	p.HandsetEvent(ctx, devices.Event{Kind: devices.KeyDown, Key: "5", Button: devices.ButtonKey})
+	p.HostMessage(ctx, phoneapi.MuteMsg{On: true}) // the phone blocks in SetIndicator
+	<-hs.entered
+	for len(p.inputs) < cap(p.inputs) {
+		p.HostMessage(ctx, phoneapi.UserStatusMsg{Status: "ONLINE"})
+	}
+	clk.Advance(4 * time.Second)
+	close(hs.gate)
+	host.expect(t, "CALL 5")
+}
+
+// A host that stops answering fills the queue: presses are dropped with
+// their releases, and every press that was queued keeps its release.
+func TestFullQueueKeepsPressReleasePairs(t *testing.T) {
+	hs, clk := newFakeHandset(), clock.NewFake()
+	stuck := make(chan struct{})
+	host := newFakeHost()
+	host.setReply(func(c phoneapi.Command) (phoneapi.Message, error) {
+		if _, ok := c.(phoneapi.RawCmd); ok {
+			return phoneapi.UnknownMsg{Line: "CALLS"}, nil
+		}
+		<-stuck
+		return phoneapi.OKMsg{}, nil
+	})
+	p := New(Config{Handset: hs, Host: host, Clock: clk, QueueLen: 8})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	p.HostAttached(ctx)
+	host.expect(t, "SEARCH ACTIVECALLS")
+	key := func(k string) {
+		p.HandsetEvent(ctx, devices.Event{Kind: devices.KeyDown, Key: k, Button: devices.ButtonKey})
+		p.HandsetEvent(ctx, devices.Event{Kind: devices.KeyUp, Key: k, Button: devices.ButtonKey})
+	}
+	key("1")
+	host.expect(t, "BTN_PRESSED 1") // the sender now waits on the host
+	for _, k := range []string{"2", "3", "4", "5", "6", "7"} {
+		key(k)
+	}
+	p.Sync(ctx)
+	close(stuck)
+	cancel()
+	<-done
+	var got []string
+	for len(host.cmds) > 0 {
+		got = append(got, <-host.cmds)
+	}
+	// The queue of 8 keeps 4 for releases: it takes RELEASED 1, PRESSED 2,
+	// RELEASED 2, PRESSED 3 (4 queued), then no press, and each dropped
+	// press takes its release with it.
+	want := []string{"BTN_RELEASED 1", "BTN_PRESSED 2", "BTN_RELEASED 2", "BTN_PRESSED 3", "BTN_RELEASED 3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("host got %q, want %q", got, want)
+	}
+	if c := p.Counters(); c.CommandsDropped != 8 {
+		t.Fatalf("dropped %d commands, want 8 (presses and releases of 4 to 7)", c.CommandsDropped)
+	}
+}

@@ -158,14 +158,7 @@ func (p *Phone) refreshProgress(busyLine bool) {
 // call comes, or progressHold passes.
 func (p *Phone) latchEnded(t Progress) {
 	p.ended = t
-	p.endedGen++
-	gen := p.endedGen
-	p.cfg.Clock.AfterFunc(progressHold, func() {
-		select {
-		case p.inputs <- input{kind: inProgressTimeout, gen: gen}:
-		default:
-		}
-	})
+	p.endedDeadline = p.armTimer(&p.endedTimer, progressHold)
 }
 
 func callerID(c calls.Call) string {

@@ -217,7 +217,10 @@ func (h *Host) watchClients() error {
 		defer h.wg.Done()
 		for {
 			select {
-			case sig := <-signals:
+			case sig, ok := <-signals:
+				if !ok {
+					return // the connection closed
+				}
 				if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) != 3 {
 					continue
 				}
