@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"handsetd/audio/bridge"
@@ -22,6 +23,7 @@ import (
 	"handsetd/audio/pa"
 	"handsetd/audio/tone"
 	"handsetd/devices"
+	"handsetd/devices/telephony"
 	"handsetd/phone"
 )
 
@@ -61,6 +63,10 @@ type Route struct {
 	log      *slog.Logger
 	dialTone bool
 	paOpen   bool
+	// playing is the tone started last (0: none). Stopping one tone must
+	// not silence another: the router plays one at a time, and the phone
+	// may end the dial tone just as the ring tone starts.
+	playing bridge.ToneKind
 }
 
 var _ phone.Tones = (*Route)(nil)
@@ -86,7 +92,7 @@ func Open(ctx context.Context, cfg Config, info devices.Info) (*Route, error) {
 	var c card.Card
 	if in == "" || out == "" {
 		find := card.ForHIDDevice
-		if info.Driver != "hid-telephony" {
+		if info.Driver != telephony.DriverName {
 			find = card.ForUSBDevice
 		}
 		if c, err = find(info.SysfsPath); err != nil {
@@ -170,7 +176,7 @@ func (r *Route) Progress(p phone.Progress) {
 	case phone.ProgressCongestion:
 		r.tone(true, bridge.Congestion)
 	default:
-		r.tone(false, 0)
+		r.tone(false, bridge.Ringback, bridge.Busy, bridge.Congestion)
 	}
 }
 
@@ -180,12 +186,17 @@ func (r *Route) CallAudio(active bool) {
 	}
 }
 
-func (r *Route) tone(on bool, k bridge.ToneKind) {
+// tone starts kinds[0], or stops the tone playing if it is one of kinds.
+func (r *Route) tone(on bool, kinds ...bridge.ToneKind) {
 	var err error
-	if on {
-		err = r.p.PlayTone(k)
-	} else {
+	switch {
+	case on:
+		if err = r.p.PlayTone(kinds[0]); err == nil {
+			r.playing = kinds[0]
+		}
+	case r.playing != 0 && slices.Contains(kinds, r.playing):
 		err = r.p.StopTone()
+		r.playing = 0
 	}
 	if err != nil {
 		r.log.Debug("tone not played", "on", on, "err", err)

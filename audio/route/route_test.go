@@ -86,3 +86,19 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatalf("missing device: %v, want card.ErrNoDevice or ErrNoAudio", err)
 	}
 }
+
+// Stopping the dial tone must not silence the ring tone that just started
+// (a call arrives while the user collects digits).
+func TestStoppingOneToneLeavesAnother(t *testing.T) {
+	p := &fakePlayer{}
+	r := &Route{p: p, dialTone: true, log: slog.New(slog.DiscardHandler)}
+	r.DialTone(true)
+	r.RingTone(true)
+	r.DialTone(false)
+	r.Progress(phone.ProgressNone)
+	r.RingTone(false)
+	want := []string{fmt.Sprintf("tone %d", bridge.Dial), fmt.Sprintf("tone %d", bridge.Ring), "stop"}
+	if !slices.Equal(p.calls, want) {
+		t.Fatalf("router calls %q, want %q", p.calls, want)
+	}
+}
