@@ -66,3 +66,32 @@ func TestTimerCallbackMayArmAnother(t *testing.T) {
 		t.Fatalf("cadence ticked %d times, want 3", n)
 	}
 }
+
+// As with time.Timer since Go 1.23, Stop and Reset discard a tick that was
+// delivered but not received.
+func TestStopAndResetDiscardPendingTick(t *testing.T) {
+	c := NewFake()
+	for _, stop := range []func(Timer){
+		func(tm Timer) { tm.Stop() },
+		func(tm Timer) { tm.Reset(time.Hour) },
+	} {
+		tm := c.NewTimer(time.Second)
+		c.Advance(time.Second)
+		stop(tm)
+		select {
+		case <-tm.C():
+			t.Fatal("a stale tick was delivered after Stop/Reset")
+		default:
+		}
+		tm.Stop()
+	}
+	real := Real.NewTimer(time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
+	real.Reset(time.Hour)
+	select {
+	case <-real.C():
+		t.Fatal("the real timer delivered a stale tick: the fake models the wrong Go")
+	default:
+	}
+	real.Stop()
+}

@@ -100,8 +100,15 @@ func (f *Fake) arm(t *fakeTimer, d time.Duration) {
 	f.timers = append(f.timers, t)
 }
 
-// disarm must be called with f.mu held.
+// disarm must be called with f.mu held. Like a real timer since Go 1.23,
+// a stopped or reset timer delivers no tick that was pending.
 func (f *Fake) disarm(t *fakeTimer) bool {
+	if t.c != nil {
+		select {
+		case <-t.c:
+		default:
+		}
+	}
 	for i, x := range f.timers {
 		if x == t {
 			f.timers = append(f.timers[:i], f.timers[i+1:]...)
