@@ -133,10 +133,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		srcWG.Add(1)
 		go func() {
 			defer srcWG.Done()
-			err := src.Run(ctx, func(dev Device) { d.add(ctx, dev) }, d.remove)
-			if err != nil && ctx.Err() == nil {
-				d.log.Error("device source failed", "err", err)
-			}
+			d.runSource(ctx, src)
 		}()
 	}
 	<-ctx.Done()
@@ -148,6 +145,34 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	d.wg.Wait()
 	return nil
+}
+
+// Source restart delays: a failed source (a hotplug monitor that lost its
+// socket) is started again, first quickly, then at most once a minute,
+// rather than leaving the daemon running blind to new handsets.
+const (
+	sourceRetryMin = time.Second
+	sourceRetryMax = time.Minute
+)
+
+// runSource runs a source until ctx ends, restarting it when it fails.
+func (d *Daemon) runSource(ctx context.Context, src Source) {
+	wait := sourceRetryMin
+	for {
+		err := src.Run(ctx, func(dev Device) { d.add(ctx, dev) }, d.remove)
+		if ctx.Err() != nil {
+			return
+		}
+		d.log.Error("device source failed; restarting it", "err", err, "in", wait)
+		t := d.cfg.Clock.NewTimer(wait)
+		select {
+		case <-t.C():
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		wait = min(2*wait, sourceRetryMax)
+	}
 }
 
 func (d *Daemon) add(ctx context.Context, dev Device) {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"sync"
@@ -306,4 +307,65 @@ func waitNoHandsets(t *testing.T, d *Daemon) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// failingSource fails its first runs, then serves a device.
+type failingSource struct {
+	mu    sync.Mutex
+	runs  int
+	fails int
+	dev   Device
+}
+
+func (s *failingSource) Run(ctx context.Context, add func(Device), remove func(string)) error {
+	s.mu.Lock()
+	s.runs++
+	n := s.runs
+	s.mu.Unlock()
+	if n <= s.fails {
+		return errors.New("monitor socket lost")
+	}
+	add(s.dev)
+	<-ctx.Done()
+	return nil
+}
+
+func (s *failingSource) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runs
+}
+
+func TestFailedSourceIsRestarted(t *testing.T) {
+	rec := newRecorder()
+	h := newTestHandset("Jabra", "/dev/hidraw0")
+	src := &failingSource{fails: 2, dev: deviceFor(h)}
+	clk := clock.NewFake()
+	d := New(Config{Sources: []Source{src}, NewHost: rec.newHost, Clock: clk})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	// waitRuns waits for the n-th run and, after a failed one, for the
+	// retry timer it arms.
+	waitRuns := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for src.count() < n || (n <= src.fails && clk.Pending() == 0) {
+			if time.Now().After(deadline) {
+				t.Fatalf("source ran %d times, want %d", src.count(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitRuns(1)
+	clk.Advance(sourceRetryMin) // first retry after 1 s
+	waitRuns(2)
+	clk.Advance(2*sourceRetryMin - time.Millisecond)
+	if src.count() != 2 {
+		t.Fatalf("source restarted before its backoff: %d runs", src.count())
+	}
+	clk.Advance(time.Millisecond) // second retry after 2 s
+	waitRuns(3)
+	rec.waitFor(t, rec.has("Jabra (handsetd): SEARCH ACTIVECALLS"))
 }

@@ -58,7 +58,7 @@ func runMain(ctx context.Context, env *cmdEnv, args []string) int {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help") && name == "run" && commands["run"] == nil) {
+	if name == "help" {
 		printHelp(env.stdout)
 		return 0
 	}
@@ -75,6 +75,9 @@ func runMain(ctx context.Context, env *cmdEnv, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		if err != errUsage {
+			fmt.Fprintf(env.stderr, "handsetd %s: %v\n", name, err)
+		}
 		fmt.Fprintf(env.stderr, "usage: handsetd %s\n", c.usage)
 		return 2
 	default:

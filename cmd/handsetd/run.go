@@ -140,6 +140,9 @@ func runDaemon(ctx context.Context, env *cmdEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return errUsage
 	}
+	if *udevSource != string(hotplug.SourceUdev) && *udevSource != string(hotplug.SourceKernel) {
+		return fmt.Errorf("%w: --udev-source=%q: want udev or kernel", errUsage, *udevSource)
+	}
 	cfg, err := cf.load(env)
 	if err != nil {
 		return err

@@ -19,10 +19,9 @@ func Notify(getenv func(string) string, state string) (bool, error) {
 	if path == "" {
 		return false, nil
 	}
-	if path[0] == '@' {
-		// An abstract socket: Go spells the leading NUL as '@' too.
-		path = "@" + path[1:]
-	} else if path[0] != '/' {
+	// An abstract socket starts with '@', which Go's net package reads as
+	// the leading NUL, as systemd means it; others must be absolute.
+	if path[0] != '@' && path[0] != '/' {
 		return false, errors.New("sdnotify: NOTIFY_SOCKET is neither a path nor abstract")
 	}
 	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
