@@ -43,6 +43,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"handsetd/devices"
 )
 
 // Config is the parsed configuration, with defaults filled in.
@@ -85,7 +87,9 @@ func Default() *Config {
 		LogLevel:  "info",
 		LogFormat: "text",
 		Debounce:  -1, // the model's own
-		Keys:      map[string]map[string]string{},
+		// HookOnIgnore likewise: -1 is the model's window, 0 turns it off.
+		HookOnIgnore: -1,
+		Keys:         map[string]map[string]string{},
 		Audio: Audio{
 			Route:    "direct",
 			TonePlan: "europe",
@@ -251,6 +255,12 @@ func (c *Config) set(section, key, v string) error {
 		if c.Keys[model] == nil {
 			c.Keys[model] = map[string]string{}
 		}
+		if !devices.ValidKeyName(v) {
+			return fmt.Errorf("%s = %q: not a phone-API key name (0-9, A-Z, #, *, +, UP, DOWN, YES, NO, SKYPE)", key, v)
+		}
+		if !validControl(key) {
+			return fmt.Errorf("%q: not a control name (flash, redial, ...) or a scancode (0x88)", key)
+		}
 		c.Keys[model][key] = v
 		return nil
 	case section == "audio":
@@ -296,6 +306,16 @@ func (c *Config) set(section, key, v string) error {
 		return fmt.Errorf("unknown key %q", key)
 	}
 	return fmt.Errorf("unknown key %q in [%s]", key, section)
+}
+
+// validControl accepts what a key map may name: a control of the generic
+// driver (lower case and underscores: "flash", "volume_up") or a vendor
+// scancode ("0x88"). Which controls a device has is the driver's business.
+func validControl(k string) bool {
+	if hex, ok := strings.CutPrefix(strings.ToLower(k), "0x"); ok {
+		return len(hex) >= 1 && len(hex) <= 2 && strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return k != "" && strings.Trim(k, "abcdefghijklmnopqrstuvwxyz_") == ""
 }
 
 // KeyMap returns the key overrides for a model: the global ones, then the

@@ -67,6 +67,9 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"[hid\n", "config: syntax error: line 1: unterminated section header"},
 		{"volume", "config: syntax error: line 1: want key = value"},
 		{"[hid]\ndebounce = -1s", "config: syntax error: line 2: debounce = \"-1s\": want a duration between 0 and 10s"},
+		{"[keys]\nflash = HANG UP", "config: syntax error: line 2: flash = \"HANG UP\": not a phone-API key name (0-9, A-Z, #, *, +, UP, DOWN, YES, NO, SKYPE)"},
+		{"[keys]\nFlash! = R", "config: syntax error: line 2: \"Flash!\": not a control name (flash, redial, ...) or a scancode (0x88)"},
+		{"[keys.cm109]\n0x100 = YES", "config: syntax error: line 2: \"0x100\": not a control name (flash, redial, ...) or a scancode (0x88)"},
 		{"[audio]\ncolour = red", "config: syntax error: line 2: unknown key \"colour\" in [audio]"},
 	} {
 		_, err := Parse([]byte(tc.in))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestModelsListsTheDatabase(t *testing.T) {
@@ -27,5 +28,13 @@ func TestModelsListsTheDatabase(t *testing.T) {
 	want := modelRow{ID: "jabra-evolve-link-ms", Name: "Jabra EVOLVE LINK MS", VendorID: "0b0e", ProductID: "0307", Driver: "hid-telephony", Origin: "builtin jabra-evolve-link-ms.json", Simulate: true}
 	if jabra == nil || *jabra != want {
 		t.Fatalf("jabra row %+v, want %+v", jabra, want)
+	}
+}
+
+func TestDriverWindow(t *testing.T) {
+	for in, want := range map[time.Duration]time.Duration{-1: 0, 0: -1, 300 * time.Millisecond: 300 * time.Millisecond} {
+		if got := driverWindow(in); got != want {
+			t.Errorf("driverWindow(%v) = %v, want %v", in, got, want)
+		}
 	}
 }

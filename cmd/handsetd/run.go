@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"handsetd/audio/route"
 	"handsetd/config"
@@ -215,18 +216,27 @@ func runDaemon(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 }
 
+// driverWindow turns a configured window (-1: the model's own, 0: off)
+// into the driver's convention (0: the model's own, negative: off).
+func driverWindow(d time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return 0
+	case d == 0:
+		return -1
+	}
+	return d
+}
+
 // buildDaemon assembles the daemon from the configuration.
 func buildDaemon(env *cmdEnv, cfg *config.Config, db *models.DB, log *slog.Logger, sim *simulatedSource, udevSource hotplug.Source) (*daemon.Daemon, error) {
 	mode, err := phone.ParseMode(cfg.Mode)
 	if err != nil {
 		return nil, err
 	}
-	tel := telephony.Options{HookOnIgnoreAfterAnswer: cfg.HookOnIgnore}
-	switch {
-	case cfg.Debounce == 0:
-		tel.Debounce = -1 // off
-	case cfg.Debounce > 0:
-		tel.Debounce = cfg.Debounce
+	tel := telephony.Options{
+		Debounce:                driverWindow(cfg.Debounce),
+		HookOnIgnoreAfterAnswer: driverWindow(cfg.HookOnIgnore),
 	}
 	var src daemon.Source
 	if sim != nil {
