@@ -76,6 +76,8 @@ type Config struct {
 	ReplyTimeout time.Duration
 	// ProgressTones plays call-progress tones locally (phone.Config).
 	ProgressTones bool
+	// DialToneInPhoneMode plays the dial tone in phone mode (phone.Config).
+	DialToneInPhoneMode bool
 	// OnChange, if set, is called after a handset was added or removed
 	// (status reporting, tests).
 	OnChange func()
@@ -282,6 +284,8 @@ func (d *Daemon) runSlot(ctx context.Context, s *slot) {
 		ReplyTimeout:  d.cfg.ReplyTimeout,
 		FlushTimeout:  d.cfg.FlushTimeout,
 		ProgressTones: d.cfg.ProgressTones,
+
+		DialToneInPhoneMode: d.cfg.DialToneInPhoneMode,
 	}
 	if d.cfg.Audio != nil {
 		a, err := d.cfg.Audio(ctx, info)

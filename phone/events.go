@@ -38,9 +38,14 @@ func (p *Phone) onEvent(ev devices.Event) {
 	switch ev.Kind {
 	case devices.HookOff:
 		p.send(phoneapi.HookCmd{OffHook: true})
+		if p.cfg.DialToneInPhoneMode && !p.tracker.InCall() && len(p.tracker.Ringing()) == 0 {
+			p.setDialTone(true)
+		}
 	case devices.HookOn:
+		p.setDialTone(false)
 		p.send(phoneapi.HookCmd{OffHook: false})
 	case devices.KeyDown:
+		p.setDialTone(false)
 		p.send(phoneapi.BtnPressedCmd{Key: ev.Key})
 	case devices.KeyUp:
 		p.send(phoneapi.BtnReleasedCmd{Key: ev.Key})

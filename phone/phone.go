@@ -116,6 +116,10 @@ type Config struct {
 	// ProgressTones plays ringback, busy and congestion locally, for
 	// hosts that report call progress but play no tones themselves.
 	ProgressTones bool
+	// DialToneInPhoneMode plays the dial tone off hook with no call in
+	// phone mode too, until a key, a call or hook-on (access mode always
+	// plays it while it collects digits).
+	DialToneInPhoneMode bool
 }
 
 // Counters are what a Phone has done, for tests and the status output.

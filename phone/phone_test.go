@@ -638,3 +638,33 @@ func TestFullQueueKeepsPressReleasePairs(t *testing.T) {
 		t.Fatalf("dropped %d commands, want 8 (presses and releases of 4 to 7)", c.CommandsDropped)
 	}
 }
+
+func TestDialToneInPhoneMode(t *testing.T) {
+	tones := &fakeTones{}
+	hs, host := newFakeHandset(), newFakeHost()
+	p := New(Config{Handset: hs, Host: host, Clock: clock.NewFake(), Tones: tones, DialToneInPhoneMode: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	p.HostAttached(ctx)
+	step := func(ev devices.Event, want ...string) {
+		t.Helper()
+		p.HandsetEvent(ctx, ev)
+		p.Sync(ctx)
+		if got := tones.take(); !slices.Equal(got, want) {
+			t.Fatalf("after %s: tones %q, want %q", ev, got, want)
+		}
+	}
+	step(devices.Event{Kind: devices.HookOff}, "dial=true")
+	step(devices.Event{Kind: devices.KeyDown, Key: "0", Button: devices.ButtonKey}, "dial=false")
+	step(devices.Event{Kind: devices.HookOn})
+	step(devices.Event{Kind: devices.HookOff}, "dial=true")
+	step(devices.Event{Kind: devices.HookOn}, "dial=false")
+	// Lifting to answer a ringing call plays no dial tone.
+	for _, l := range []string{"CALL 1 TYPE INCOMING_P2P", "CALL 1 STATUS RINGING"} {
+		m, _ := phoneapi.Parse(l)
+		p.HostMessage(ctx, m)
+	}
+	step(devices.Event{Kind: devices.HookOff})
+}

@@ -130,6 +130,9 @@ func (p *Phone) refresh() {
 	if p.cfg.Mode == ModeAccess && (ring || active) {
 		p.stopDigits()
 	}
+	if ring || offHook {
+		p.setDialTone(false)
+	}
 	p.refreshProgress(active || ring)
 }
 

@@ -276,7 +276,8 @@ func buildDaemon(env *cmdEnv, cfg *config.Config, db *models.DB, log *slog.Logge
 		Logger:  log,
 		Audio:   handsetAudio(cfg.Audio, log),
 
-		ProgressTones: cfg.Audio.ProgressTones,
+		ProgressTones:       cfg.Audio.ProgressTones,
+		DialToneInPhoneMode: cfg.Audio.DialTone == "always",
 	}), nil
 }
 
