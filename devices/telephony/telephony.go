@@ -313,11 +313,20 @@ func (h *Handset) Descriptor() *hid.ReportDescriptor { return h.desc }
 func (h *Handset) Indicators() []devices.Indicator {
 	var out []devices.Indicator
 	for i := range h.outs {
-		if h.outs[i].present {
+		if h.outs[i].present || devices.Indicator(i) == devices.Mute && h.outs[devices.Microphone].present {
 			out = append(out, devices.Indicator(i))
 		}
 	}
 	return out
+}
+
+// muteLED is the LED that shows mute: LED Mute, or LED Microphone on
+// devices without one (they acknowledge mute with it, and expect it back).
+func (h *Handset) muteLED() devices.Indicator {
+	if !h.outs[devices.Mute].present {
+		return devices.Microphone
+	}
+	return devices.Mute
 }
 
 // SetDisplay implements devices.Handset: HID Telephony devices handled
@@ -337,13 +346,14 @@ func (h *Handset) SetIndicator(ind devices.Indicator, on bool) error {
 	if h.closed {
 		return ErrClosed
 	}
+	if ind == devices.Mute {
+		h.muted = on
+		ind = h.muteLED()
+	}
 	if !h.outs[ind].present {
 		return fmt.Errorf("telephony: indicator %v: %w", ind, devices.ErrUnsupported)
 	}
 	h.want[ind] = on
-	if ind == devices.Mute {
-		h.muted = on
-	}
 	err := h.apply()
 	if errors.Is(err, hid.ErrDisconnected) {
 		return fmt.Errorf("telephony: %s: %w: %w", h.info.Path, devices.ErrGone, err)
@@ -461,10 +471,7 @@ func (h *Handset) ack(ind devices.Indicator, on bool) {
 func (h *Handset) ackMute(on bool) {
 	h.mu.Lock()
 	h.muted = on
-	ind := devices.Mute
-	if !h.outs[devices.Mute].present {
-		ind = devices.Microphone
-	}
+	ind := h.muteLED()
 	h.mu.Unlock()
 	h.ack(ind, on)
 }

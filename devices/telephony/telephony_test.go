@@ -645,3 +645,34 @@ func TestLEDOnValueUnwritableFields(t *testing.T) {
 		}
 	}
 }
+
+// A device whose only mute light is LED Microphone shows the host's mute
+// state there: it has a mute indicator for the daemon.
+func TestMuteOnMicrophoneLED(t *testing.T) {
+	desc := []byte{
+		0x05, 0x0B, // Usage Page (Telephony)
+		0x09, 0x05, // Usage (Headset)
+		0xA1, 0x01, // Collection (Application)
+		0x09, 0x20, //   Usage (Hook Switch)
+		0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x01,
+		0x81, 0x02, //   Input (Data,Variable,Absolute)
+		0x95, 0x07, 0x81, 0x01, //   7 bits padding
+		0x05, 0x08, //   Usage Page (LED)
+		0x09, 0x21, //   Usage (Microphone)
+		0x95, 0x01, 0x91, 0x02, //   Output (Data,Variable,Absolute)
+		0x95, 0x07, 0x91, 0x01, //   7 bits padding
+		0xC0,
+	}
+	rg := newRig(t, desc, nil, Options{})
+	if got := rg.h.Indicators(); !slices.Contains(got, devices.Mute) || !slices.Contains(got, devices.Microphone) {
+		t.Fatalf("Indicators() = %v, want mute and microphone", got)
+	}
+	if err := rg.h.SetIndicator(devices.Mute, true); err != nil {
+		t.Fatal(err)
+	}
+	rg.expectWrites("00 01")
+	if err := rg.h.SetIndicator(devices.Mute, false); err != nil {
+		t.Fatal(err)
+	}
+	rg.expectWrites("00 00")
+}
