@@ -12,6 +12,7 @@
 // (devices.Handset.Run), the phone's state loop, and the host session;
 // a fourth pumps the session's events into the phone. A slot ends when its
 // device goes (unplug, read error) or the daemon stops, in this order: the
-// driver stops reading (releasing any key held), the phone flushes its
-// queued commands and turns the indicators off, then the session closes.
+// driver stops reading (releasing any key held), the phone turns the
+// indicators off and flushes its queued commands, then the session closes.
+// A source that fails is started again after a backoff.
 package daemon
