@@ -137,6 +137,13 @@ func usageAt(f *Field, k int64) Usage {
 
 // inRange compares in the field's own signedness, so that an unsigned
 // 32-bit range is not misread as negative.
+// Holds reports whether an output or feature element of f can be set to
+// v: a number the field's bits represent, within its logical range, in a
+// field the Encoder writes (not constant, at most MaxElementBits wide).
+func (f *Field) Holds(v int32) bool {
+	return !f.Flags.IsConstant() && f.BitSize >= 1 && f.BitSize <= MaxElementBits && fits(f, v) && inRange(f, v)
+}
+
 func inRange(f *Field, v int32) bool {
 	if f.Signed() {
 		return v >= f.LogicalMin && v <= f.LogicalMax

@@ -50,3 +50,23 @@ func TestInputEncoderBuildsDeviceReports(t *testing.T) {
 		t.Fatalf("output encoder set the hook switch: %v", err)
 	}
 }
+
+func TestFieldHolds(t *testing.T) {
+	for _, tc := range []struct {
+		f    Field
+		v    int32
+		want bool
+	}{
+		{Field{BitSize: 1, LogicalMax: 1}, 1, true},
+		{Field{BitSize: 1, LogicalMax: 1}, 2, false},
+		{Field{BitSize: 1, LogicalMin: -128, LogicalMax: 0}, -128, false}, // in range, not in 1 bit
+		{Field{BitSize: 8, LogicalMin: -128, LogicalMax: 0}, -128, true},
+		{Field{BitSize: 8, LogicalMin: 808464432, LogicalMax: 0}, 0, false},
+		{Field{BitSize: 1, LogicalMax: 1, Flags: Constant}, 1, false},
+		{Field{BitSize: 40, LogicalMax: 1}, 1, false},
+	} {
+		if got := tc.f.Holds(tc.v); got != tc.want {
+			t.Errorf("Field{size %d, %d..%d, %v}.Holds(%d) = %v, want %v", tc.f.BitSize, tc.f.LogicalMin, tc.f.LogicalMax, tc.f.Flags, tc.v, got, tc.want)
+		}
+	}
+}

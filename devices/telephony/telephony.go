@@ -778,16 +778,13 @@ func (h *Handset) button(c *control, rising, falling bool, now time.Time, emit f
 // the driver then treats as lacking that LED rather than failing every
 // time it is set.
 func ledOnValue(f *hid.Field) (int32, bool) {
-	switch {
-	case f.Flags.IsConstant() || f.BitSize < 1 || f.BitSize > hid.MaxElementBits:
-		// Padding, or a field the encoder cannot write a number into.
+	if !f.Holds(0) {
 		return 0, false
-	case f.LogicalMin > 0 || f.LogicalMax < 0:
-		return 0, false
-	case f.LogicalMax >= 1:
-		return 1, true
-	case f.LogicalMin < 0:
-		return f.LogicalMin, true
+	}
+	for _, on := range []int32{1, -1, f.LogicalMax, f.LogicalMin} {
+		if on != 0 && f.Holds(on) {
+			return on, true
+		}
 	}
 	return 0, false
 }

@@ -623,6 +623,7 @@ func TestLEDOnValue(t *testing.T) {
 		{0, 255, 1, true},
 		{-1, 0, -1, true},        // a signed 1-bit field
 		{808464432, 0, 0, false}, // min > max: found by FuzzDriver
+		{-128, 0, -1, true},      // found by FuzzDriver: -128 needs 8 bits
 		{1, 3, 0, false},         // no off value
 		{-3, -1, 0, false},
 		{0, 0, 0, false}, // no on value
