@@ -298,6 +298,10 @@ func (t *Testbed) plug(spec Spec, port int) (*Handset, error) {
 		return nil, t.abandon(h, fmt.Errorf("umockdev: %s is not a stream node", h.DevNode))
 	}
 	h.master = master
+	// The testbed's fds must not leak into the programs a test starts:
+	// the daemon under test would hold every handset's pty ends, which
+	// umockdev opens without close-on-exec.
+	closeOnExecAll()
 	if r := C.hs_make_raw(master); r < 0 {
 		return nil, t.abandon(h, fmt.Errorf("umockdev: %s: raw mode: %w", h.DevNode, syscall.Errno(-r)))
 	}
@@ -610,4 +614,20 @@ func (h *Handset) record(k TransferKind, data []byte) {
 	h.log = append(h.log, Transfer{Kind: k, Data: data})
 	close(h.notify)
 	h.notify = make(chan struct{})
+}
+
+// closeOnExecAll marks every open descriptor of the test process
+// close-on-exec. Programs a test starts get their files through exec.Cmd
+// (which dups them past the flag), never by inheritance, so this only
+// stops the testbed's own descriptors from leaking into them.
+func closeOnExecAll() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
