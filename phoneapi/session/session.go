@@ -207,28 +207,21 @@ func (s *Session) Run(ctx context.Context) error {
 			}
 			d := s.delay(fails)
 			fails++
-			s.log.Warn("session: cannot connect to the bus; retrying", "bus", busName(s.cfg.Bus), "err", err, "retry_in", d)
+			s.log.Warn("session: cannot connect to the bus; retrying", "bus", transport.BusLabel(s.cfg.Bus), "err", err, "retry_in", d)
 			if err := s.sleep(ctx, d); err != nil {
 				return err
 			}
 			continue
 		}
 		fails = 0
-		s.log.Debug("session: connected to the bus", "bus", busName(s.cfg.Bus), "unique_name", conn.UniqueName())
+		s.log.Debug("session: connected to the bus", "bus", transport.BusLabel(s.cfg.Bus), "unique_name", conn.UniqueName())
 		s.serve(ctx, conn)
 		conn.Close()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s.log.Warn("session: lost the bus connection; reconnecting", "bus", busName(s.cfg.Bus))
+		s.log.Warn("session: lost the bus connection; reconnecting", "bus", transport.BusLabel(s.cfg.Bus))
 	}
-}
-
-func busName(b string) string {
-	if b == "" {
-		return "session"
-	}
-	return b
 }
 
 // delay is the backoff before attempt n+1 after n failures.

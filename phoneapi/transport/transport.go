@@ -164,7 +164,7 @@ func Dial(ctx context.Context, bus string, opts ...Option) (*Conn, error) {
 		return nil, fmt.Errorf("%w %q: want session, system or a D-Bus address", ErrBadBus, bus)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("transport: connect to %s bus: %w", busLabel(bus), err)
+		return nil, fmt.Errorf("transport: connect to %s bus: %w", BusLabel(bus), err)
 	}
 	c.bus = bc
 	c.done = bc.Context().Done()
@@ -214,7 +214,8 @@ func Dial(ctx context.Context, bus string, opts ...Option) (*Conn, error) {
 	return c, nil
 }
 
-func busLabel(bus string) string {
+// BusLabel names a bus setting for logs: "" is the session bus.
+func BusLabel(bus string) string {
 	if bus == "" {
 		return "session"
 	}
