@@ -9,10 +9,7 @@ package hidraw
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <libudev.h>
-
-enum { waitReady = 1, waitWoken = 2, waitHangup = 3 };
 
 // hidraw_handle_fd returns the descriptor inside a hidapi hid_device. The
 // Linux backend's struct hid_device_ starts with "int device_handle"
@@ -28,43 +25,6 @@ static int hidraw_check_fd(int fd) {
 	if (fl < 0)
 		return -errno;
 	return (fl & O_ACCMODE) == O_RDWR;
-}
-
-// hidraw_wait blocks until fd has a report, hangs up, or wake is written.
-// It never times out: an idle device costs no wakeups.
-static int hidraw_wait(int fd, int wake) {
-	struct pollfd p[2] = {{fd, POLLIN, 0}, {wake, POLLIN, 0}};
-	for (;;) {
-		p[0].revents = p[1].revents = 0;
-		int r = poll(p, 2, -1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (p[1].revents & POLLIN) {
-			uint64_t v;
-			while (read(wake, &v, sizeof v) < 0 && errno == EINTR)
-				;
-			return waitWoken;
-		}
-		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
-			return waitHangup;
-		if (p[0].revents & POLLIN)
-			return waitReady;
-	}
-}
-
-static int hidraw_wake(int wake) {
-	uint64_t one = 1;
-	for (;;) {
-		if (write(wake, &one, sizeof one) == sizeof one)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		// EAGAIN: the counter is already non-zero, the reader will wake.
-		return errno == EAGAIN ? 0 : -errno;
-	}
 }
 
 // hidraw_read_file reads up to n bytes of path into buf; it returns the
@@ -119,6 +79,7 @@ import (
 	gohid "github.com/sstallion/go-hid"
 
 	"handsetd/hid"
+	"handsetd/internal/fdwait"
 )
 
 // TelephonyPage is the HID Telephony Device usage page.
@@ -331,7 +292,7 @@ type Device struct {
 	opMu   sync.Mutex // hidapi keeps one error string for non-read calls
 	dev    *gohid.Device
 	fd     C.int
-	wake   C.int // eventfd written by cancellation and Close
+	wait   *fdwait.Waiter // woken by cancellation and Close
 
 	stateMu sync.Mutex
 	closed  bool
@@ -356,12 +317,12 @@ func Open(path string, opts ...Option) (*Device, error) {
 		dev.Close()
 		return nil, fmt.Errorf("hidraw: open %s: hidapi handle layout not understood (fd %d)", path, int(fd))
 	}
-	wake, errno := C.eventfd(0, C.EFD_CLOEXEC|C.EFD_NONBLOCK)
-	if wake < 0 {
+	wait, err := fdwait.New()
+	if err != nil {
 		dev.Close()
-		return nil, fmt.Errorf("hidraw: open %s: eventfd: %w", path, errno)
+		return nil, fmt.Errorf("hidraw: open %s: %w", path, err)
 	}
-	d := &Device{path: path, dev: dev, fd: fd, wake: wake}
+	d := &Device{path: path, dev: dev, fd: fd, wait: wait}
 	for _, o := range opts {
 		o(d)
 	}
@@ -404,17 +365,17 @@ func (d *Device) ReadReport(ctx context.Context, p []byte) (int, error) {
 		}
 		// A wakeup from an earlier, already finished read's context may
 		// still arrive; it only costs one more turn of this loop.
-		stop := context.AfterFunc(ctx, func() { C.hidraw_wake(d.wake) })
-		r := C.hidraw_wait(d.fd, d.wake)
+		stop := context.AfterFunc(ctx, func() { d.wait.Wake() })
+		r, err := d.wait.Wait(int(d.fd))
 		stop()
 		switch {
-		case r == C.waitWoken:
+		case err != nil:
+			return 0, fmt.Errorf("hidraw: read %s: %w", d.path, err)
+		case r == fdwait.Woken:
 			continue
-		case r == C.waitHangup:
+		case r == fdwait.Hangup:
 			d.markGone()
 			continue
-		case r < 0:
-			return 0, fmt.Errorf("hidraw: read %s: poll: %w", d.path, syscall.Errno(-r))
 		}
 		n, err := d.dev.ReadWithTimeout(p, 0)
 		switch {
@@ -535,13 +496,13 @@ func (d *Device) Close() error {
 	}
 	d.closed = true
 	d.stateMu.Unlock()
-	if r := C.hidraw_wake(d.wake); r < 0 {
-		return fmt.Errorf("hidraw: close %s: wake reader: %w", d.path, syscall.Errno(-r))
+	if err := d.wait.Wake(); err != nil {
+		return fmt.Errorf("hidraw: close %s: %w", d.path, err)
 	}
 	d.readMu.Lock()
 	d.opMu.Lock()
 	d.dev.Close()
-	C.close(d.wake)
+	d.wait.Close()
 	d.opMu.Unlock()
 	d.readMu.Unlock()
 	return nil

@@ -7,45 +7,7 @@ package hotplug
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <libudev.h>
-
-enum { waitReady = 1, waitWoken = 2 };
-
-// hp_wait blocks until the monitor socket is readable or wake is written.
-static int hp_wait(int fd, int wake) {
-	struct pollfd p[2] = {{fd, POLLIN, 0}, {wake, POLLIN, 0}};
-	for (;;) {
-		p[0].revents = p[1].revents = 0;
-		int r = poll(p, 2, -1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (p[1].revents & POLLIN) {
-			uint64_t v;
-			while (read(wake, &v, sizeof v) < 0 && errno == EINTR)
-				;
-			return waitWoken;
-		}
-		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
-			return -EIO;
-		if (p[0].revents)
-			return waitReady;
-	}
-}
-
-static int hp_wake(int wake) {
-	uint64_t one = 1;
-	for (;;) {
-		if (write(wake, &one, sizeof one) == sizeof one)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		return errno == EAGAIN ? 0 : -errno;
-	}
-}
 
 static struct udev_device *hp_parent(struct udev_device *d, const char *subsystem, const char *devtype) {
 	return udev_device_get_parent_with_subsystem_devtype(d, subsystem, devtype);
@@ -63,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
+
+	"handsetd/internal/fdwait"
 )
 
 // Source selects which netlink events a Monitor receives.
@@ -131,7 +95,7 @@ type Monitor struct {
 	udev  *C.struct_udev
 	mon   *C.struct_udev_monitor
 	fd    C.int
-	wake  C.int
+	wait  *fdwait.Waiter // woken by cancellation and Close
 
 	stateMu sync.Mutex
 	closed  bool
@@ -152,7 +116,7 @@ func NewMonitor(opts Options) (*Monitor, error) {
 	if u == nil {
 		return nil, errors.New("hotplug: udev_new failed")
 	}
-	m := &Monitor{udev: u, wake: -1}
+	m := &Monitor{udev: u}
 	fail := func(what string, r C.int) (*Monitor, error) {
 		m.free()
 		if r < 0 {
@@ -180,12 +144,12 @@ func NewMonitor(opts Options) (*Monitor, error) {
 		return fail("enable receiving", r)
 	}
 	m.fd = C.udev_monitor_get_fd(m.mon)
-	w, err := C.eventfd(0, C.EFD_CLOEXEC|C.EFD_NONBLOCK)
-	if w < 0 {
+	w, err := fdwait.New()
+	if err != nil {
 		m.free()
-		return nil, fmt.Errorf("hotplug: eventfd: %w", err)
+		return nil, fmt.Errorf("hotplug: %w", err)
 	}
-	m.wake = w
+	m.wait = w
 	return m, nil
 }
 
@@ -198,9 +162,9 @@ func (m *Monitor) free() {
 		C.udev_unref(m.udev)
 		m.udev = nil
 	}
-	if m.wake >= 0 {
-		C.close(m.wake)
-		m.wake = -1
+	if m.wait != nil {
+		m.wait.Close()
+		m.wait = nil
 	}
 }
 
@@ -219,14 +183,16 @@ func (m *Monitor) Run(ctx context.Context, fn func(Event)) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		stop := context.AfterFunc(ctx, func() { C.hp_wake(m.wake) })
-		r := C.hp_wait(m.fd, m.wake)
+		stop := context.AfterFunc(ctx, func() { m.wait.Wake() })
+		r, err := m.wait.Wait(int(m.fd))
 		stop()
 		switch {
-		case r == C.waitWoken:
+		case err != nil:
+			return fmt.Errorf("hotplug: %w", err)
+		case r == fdwait.Woken:
 			continue
-		case r < 0:
-			return fmt.Errorf("hotplug: poll: %w", syscall.Errno(-r))
+		case r == fdwait.Hangup:
+			return fmt.Errorf("hotplug: monitor socket: %w", syscall.EIO)
 		}
 		// The socket is non-blocking: drain what is queued.
 		for {
@@ -251,7 +217,7 @@ func (m *Monitor) Close() error {
 	}
 	m.closed = true
 	m.stateMu.Unlock()
-	C.hp_wake(m.wake)
+	m.wait.Wake()
 	m.runMu.Lock()
 	defer m.runMu.Unlock()
 	m.free()
