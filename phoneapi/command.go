@@ -251,12 +251,18 @@ func ParseCommand(line string) (Command, error) {
 // words are kept as sent, since devices may have keys the reference does
 // not list.
 func key(verb, rest string) (string, error) {
-	k, after := next(rest)
-	if k == "" {
-		return "", malformed("%s: missing key", verb)
+	return oneWord(verb, "key", rest)
+}
+
+// oneWord reads rest as exactly one word, the argument of verb named what
+// in errors.
+func oneWord(verb, what, rest string) (string, error) {
+	w, after := next(rest)
+	if w == "" {
+		return "", malformed("%s: missing %s", verb, what)
 	}
 	if strings.TrimLeft(after, " ") != "" {
-		return "", malformed("%s: key must be one word, got %s", verb, quote(rest))
+		return "", malformed("%s: %s must be one word, got %s", verb, what, quote(rest))
 	}
-	return k, nil
+	return w, nil
 }

@@ -153,14 +153,8 @@ func Parse(line string) (Message, error) {
 
 // status reads the one-word status of CONNSTATUS and USERSTATUS, upper-cased.
 func status(verb, rest string) (string, error) {
-	s, after := next(rest)
-	if s == "" {
-		return "", malformed("%s: missing status", verb)
-	}
-	if strings.TrimLeft(after, " ") != "" {
-		return "", malformed("%s: status must be one word, got %s", verb, quote(rest))
-	}
-	return upper(s), nil
+	s, err := oneWord(verb, "status", rest)
+	return upper(s), err
 }
 
 // FormatMessage writes a message line, with "#<id> " in front when id is
